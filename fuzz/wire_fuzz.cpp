@@ -1,0 +1,139 @@
+// libFuzzer target for the wire format: decoding arbitrary bytes must never crash, and whatever
+// decodes must re-encode to something that decodes to the same message.
+//
+// Input: a sequence of frames, each preceded by its length as a little-endian u16 (a length past
+// the end of the input takes what is left). All frames go to one Reassembler, as if one peer
+// sent them.
+//
+// Built twice: as the fuzzer (preset `fuzz`), and with POTOK_CORPUS_REPLAY as wire_corpus_replay,
+// a plain program that runs every file of a corpus directory through the same checks (ctest).
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <span>
+
+#include "core/reassembler.hpp"
+#include "core/wire.hpp"
+
+namespace {
+
+using namespace potok;
+using namespace potok::wire;
+
+#define FUZZ_CHECK(condition)                                                        \
+  do {                                                                               \
+    if (!(condition)) {                                                              \
+      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
+      std::abort();                                                                  \
+    }                                                                                \
+  } while (0)
+
+bool same_bytes(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// A control message decoding is canonical: it re-encodes to exactly the bytes received.
+void check_control_round_trip(const Message& message, std::span<const std::uint8_t> received) {
+  FUZZ_CHECK(encodable(message));
+  const auto frames = encode(message);
+  FUZZ_CHECK(frames.size() == 1);
+  FUZZ_CHECK(same_bytes(frames[0], received));
+  FUZZ_CHECK(wire_size(message) == received.size());
+  FUZZ_CHECK(payload_bytes(message) == 0);
+  auto again = decode_frame(frames[0]);
+  FUZZ_CHECK(again.has_value());
+  const auto* decoded = std::get_if<Message>(&*again);
+  FUZZ_CHECK(decoded != nullptr && *decoded == message);
+}
+
+// A reassembled chunk re-encodes into fragments that a fresh Reassembler joins back into it.
+void check_chunk_round_trip(const Message& message) {
+  FUZZ_CHECK(encodable(message));
+  const auto frames = encode(message);
+  std::size_t total = 0;
+  Reassembler fresh;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    FUZZ_CHECK(frames[i].size() <= kMaxWireMessage);
+    total += frames[i].size();
+    auto got = fresh.receive(frames[i]);
+    FUZZ_CHECK(got.has_value());
+    const bool last = i + 1 == frames.size();
+    FUZZ_CHECK(got->has_value() == last);
+    if (last) FUZZ_CHECK(**got == message);
+  }
+  FUZZ_CHECK(total == wire_size(message));
+  FUZZ_CHECK(payload_bytes(message) == std::get<ChunkData>(message).chunk->payload_size());
+}
+
+void check_frame(std::span<const std::uint8_t> bytes, Reassembler& reassembler) {
+  auto decoded = decode_frame(bytes);
+  if (!decoded) {
+    FUZZ_CHECK(to_string(decoded.error()) != nullptr);
+    return;
+  }
+  if (const auto* message = std::get_if<Message>(&*decoded)) {
+    FUZZ_CHECK(!std::holds_alternative<ChunkData>(*message));
+    check_control_round_trip(*message, bytes);
+  }
+  auto output = reassembler.push(std::move(*decoded));
+  FUZZ_CHECK(reassembler.partial_chunks() <= Reassembler::kMaxPartialChunks);
+  FUZZ_CHECK(reassembler.buffered_bytes() <= Reassembler::kMaxBufferedBytes);
+  if (!output || !*output) return;
+  if (std::holds_alternative<ChunkData>(**output)) check_chunk_round_trip(**output);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::span<const std::uint8_t> input(data, size);
+  Reassembler reassembler;
+  std::size_t pos = 0;
+  while (pos < input.size()) {
+    std::size_t length = input[pos++];
+    if (pos < input.size()) length |= std::size_t{input[pos++]} << 8;
+    if (length > input.size() - pos) length = input.size() - pos;
+    check_frame(input.subspan(pos, length), reassembler);
+    pos += length;
+  }
+  return 0;
+}
+
+#ifdef POTOK_CORPUS_REPLAY
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+// Replays every file of a corpus directory; fails if there is none (a missing corpus must not
+// pass silently).
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+    return 2;
+  }
+  std::error_code error;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(argv[1], error)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  if (error || files.empty()) {
+    std::fprintf(stderr, "no corpus files in %s\n", argv[1]);
+    return 1;
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    const std::vector<std::uint8_t> data{std::istreambuf_iterator<char>(in),
+                                         std::istreambuf_iterator<char>()};
+    LLVMFuzzerTestOneInput(data.data(), data.size());
+  }
+  std::printf("replayed %zu corpus files\n", files.size());
+  return 0;
+}
+#endif

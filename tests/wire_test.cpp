@@ -1,0 +1,639 @@
+// The wire format, as a specification: docs/protocol.md describes the same bytes in prose.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "core/reassembler.hpp"
+#include "core/wire.hpp"
+
+namespace potok::wire {
+namespace {
+
+constexpr std::size_t P = kFragmentPayload;
+
+// ---- Sample messages -----------------------------------------------------------------------
+
+Bytes pattern(std::size_t size, std::uint64_t seed) {
+  Bytes b(size);
+  for (std::size_t i = 0; i < size; ++i) b[i] = static_cast<std::uint8_t>(i * 31 + seed * 7 + 1);
+  return b;
+}
+
+ChunkData chunk_data(std::uint64_t seq, std::size_t payload_size, bool keyframe = false,
+                     std::uint8_t hops = 3, bool repair = false) {
+  Chunk chunk;
+  chunk.header = ChunkHeader{ChunkSeq{seq}, GroupId{seq / 5}, -1'700'000'000'123'456 + 7, keyframe};
+  chunk.payload = std::make_shared<const Bytes>(pattern(payload_size, seq));
+  for (std::size_t i = 0; i < chunk.signature.size(); ++i) {
+    chunk.signature[i] = static_cast<std::uint8_t>(0xA0 + i + seq);
+  }
+  return ChunkData{std::make_shared<const Chunk>(std::move(chunk)), hops, repair};
+}
+
+CandidateInfo candidate(std::uint64_t peer) {
+  return CandidateInfo{PeerId{peer}, 1200 + static_cast<std::uint32_t>(peer), 7, 65535,
+                       0x8000000Bu, NatClass::kPortRestricted, NetCoord{-12.5f, 3.25f, 0.125f}};
+}
+
+std::vector<CandidateInfo> candidates(std::size_t n) {
+  std::vector<CandidateInfo> cs;
+  for (std::size_t i = 0; i < n; ++i) cs.push_back(candidate(0xFFFF'FFFF'0000'0000ULL + i));
+  return cs;
+}
+
+Welcome welcome(std::size_t n_candidates) {
+  Welcome w;
+  w.source_time_us = -42;
+  w.params = StreamParams{32, ms(250), 7, 8'000'000};
+  w.head_seq = ChunkSeq{1'000'001};
+  w.group_start_seq = ChunkSeq{999'999};
+  w.swarm_size = 100'000;
+  w.candidates = candidates(n_candidates);
+  return w;
+}
+
+struct Sample {
+  std::string name;
+  Message message;
+};
+
+std::vector<Sample> samples() {
+  return {
+      {"JoinRequest", JoinRequest{40, NatClass::kSymmetric, NetCoord{1.5f, -2.0f, 30.0f}}},
+      {"WelcomeWithoutCandidates", welcome(0)},
+      {"WelcomeWithMaxCandidates", welcome(kMaxCandidates)},
+      {"CandidateQuery", CandidateQuery{12}},
+      {"CandidateListEmpty", CandidateList{}},
+      {"CandidateListOfThree", CandidateList{candidates(3)}},
+      {"Report", Report{350, 4, 2, 0b0111, 6, NetCoord{0.0f, -0.0f, 1e30f}, 0b1111, 3}},
+      {"Ping", Ping{0xDEADBEEF, std::numeric_limits<std::int64_t>::min()}},
+      {"Pong", Pong{7, std::numeric_limits<std::int64_t>::max(), 900, 255, 3, 0xFFFFFFFFu, NetCoord{}}},
+      {"Subscribe", Subscribe{0xF0F0F0F0, ChunkSeq{~0ULL}, 9, 2}},
+      {"SubscribeAck", SubscribeAck{0b0101, 0b1010}},
+      {"Unsubscribe", Unsubscribe{1u << 31}},
+      {"Evict", Evict{0b11, PeerId{123456789}}},
+      {"Want", Want{ChunkSeq{77}}},
+      {"NotHave", NotHave{ChunkSeq{78}}},
+      {"ChunkEmpty", chunk_data(10, 0, true)},
+      {"ChunkOneByte", chunk_data(11, 1, false, 0, true)},
+      {"ChunkExactlyOneFragment", chunk_data(12, P, false, 255, false)},
+      {"ChunkOneMoreThanAFragment", chunk_data(13, P + 1, true, 1, true)},
+      {"ChunkTypical62_5KB", chunk_data(14, 62'500)},
+      {"Leave", Leave{}},
+  };
+}
+
+// ---- Helpers -------------------------------------------------------------------------------
+
+std::size_t total_size(const std::vector<Bytes>& frames) {
+  std::size_t n = 0;
+  for (const auto& f : frames) n += f.size();
+  return n;
+}
+
+// The error decode_frame reports, or nullopt if the frame decodes.
+std::optional<WireError> decode_error(const Bytes& frame) {
+  auto r = decode_frame(frame);
+  if (r) return std::nullopt;
+  return r.error();
+}
+
+Bytes only_frame(const Message& m) {
+  auto frames = encode(m);
+  EXPECT_EQ(frames.size(), 1u);
+  return frames.empty() ? Bytes{} : frames.front();
+}
+
+Bytes with_byte(Bytes frame, std::size_t offset, std::uint8_t value) {
+  frame.at(offset) = value;
+  return frame;
+}
+
+void put_le(Bytes& frame, std::size_t offset, std::uint64_t value, int width) {
+  for (int i = 0; i < width; ++i) frame.at(offset + i) = static_cast<std::uint8_t>(value >> (8 * i));
+}
+
+// Feeds every frame to one Reassembler; returns the messages it completed.
+std::vector<Message> reassemble(const std::vector<Bytes>& frames, Reassembler& r) {
+  std::vector<Message> out;
+  for (const auto& f : frames) {
+    auto got = r.receive(f);
+    EXPECT_TRUE(got.has_value()) << to_string(got.error());
+    if (got && *got) out.push_back(std::move(**got));
+  }
+  return out;
+}
+
+// Byte offsets inside a ChunkData fragment (see docs/protocol.md).
+constexpr std::size_t kOffFlags = 26, kOffPayloadSize = 28, kOffIndex = 32, kOffCount = 34;
+
+// ---- Round trips ---------------------------------------------------------------------------
+
+TEST(WireRoundTrip, EveryMessageTypeHasASample) {
+  std::vector<bool> seen(std::variant_size_v<Message>, false);
+  for (const auto& s : samples()) seen[s.message.index()] = true;
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_TRUE(seen[i]) << "variant index " << i;
+}
+
+TEST(WireRoundTrip, EverySampleDecodesToItself) {
+  for (const auto& s : samples()) {
+    SCOPED_TRACE(s.name);
+    auto frames = encode(s.message);
+    ASSERT_FALSE(frames.empty());
+    Reassembler r;
+    auto out = reassemble(frames, r);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0] == s.message);
+    EXPECT_EQ(type_of(out[0]), type_of(s.message));
+    EXPECT_EQ(r.partial_chunks(), 0u);
+    EXPECT_EQ(r.buffered_bytes(), 0u);
+  }
+}
+
+TEST(WireRoundTrip, ADecodedControlMessageReencodesToTheSameBytes) {
+  for (const auto& s : samples()) {
+    if (std::holds_alternative<ChunkData>(s.message)) continue;
+    SCOPED_TRACE(s.name);
+    const Bytes frame = only_frame(s.message);
+    auto decoded = decode_frame(frame);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(only_frame(std::get<Message>(*decoded)), frame);
+  }
+}
+
+TEST(WireRoundTrip, AChunkWithoutPayloadPointerIsAnEmptyChunk) {
+  Chunk chunk;
+  chunk.header.seq = ChunkSeq{5};
+  Message m = ChunkData{std::make_shared<const Chunk>(chunk), 0, false};
+  Reassembler r;
+  auto out = reassemble(encode(m), r);
+  ASSERT_EQ(out.size(), 1u);
+  const auto& got = std::get<ChunkData>(out[0]);
+  ASSERT_TRUE(got.chunk && got.chunk->payload);
+  EXPECT_EQ(got.chunk->payload->size(), 0u);
+  EXPECT_TRUE(out[0] == m);
+}
+
+// ---- Sizes ---------------------------------------------------------------------------------
+
+TEST(WireSize, EqualsTheBytesEncodeProducesForEverySample) {
+  for (const auto& s : samples()) {
+    SCOPED_TRACE(s.name);
+    EXPECT_EQ(wire_size(s.message), total_size(encode(s.message)));
+  }
+}
+
+TEST(WireSize, EqualsTheBytesEncodeProducesForChunksOfAnySize) {
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, P - 1, P, P + 1, 2 * P - 1, 2 * P,
+                        2 * P + 1, std::size_t{62'500}, std::size_t{kMaxChunkPayload}}) {
+    SCOPED_TRACE(n);
+    Message m = chunk_data(1, n);
+    auto frames = encode(m);
+    EXPECT_EQ(frames.size(), chunk_fragment_count(n));
+    EXPECT_EQ(wire_size(m), total_size(frames));
+    EXPECT_EQ(wire_size(m), chunk_wire_size(n));
+    EXPECT_EQ(payload_bytes(m), n);
+  }
+}
+
+TEST(WireSize, ControlMessagesCarryNoPayload) {
+  for (const auto& s : samples()) {
+    if (std::holds_alternative<ChunkData>(s.message)) continue;
+    EXPECT_EQ(payload_bytes(s.message), 0u) << s.name;
+  }
+}
+
+TEST(WireLayout, ControlMessageSizesAreThoseOfTheSpecification) {
+  const std::size_t c = kCandidateWireSize;
+  EXPECT_EQ(c, 32u);
+  const std::vector<std::pair<Message, std::size_t>> table = {
+      {JoinRequest{}, 17},   {welcome(0), 47},      {welcome(2), 47 + 2 * c},
+      {CandidateQuery{}, 4}, {CandidateList{}, 4},  {CandidateList{candidates(5)}, 4 + 5 * c},
+      {Report{}, 33},        {Ping{}, 14},          {Pong{}, 37},
+      {Subscribe{}, 17},     {SubscribeAck{}, 10},  {Unsubscribe{}, 6},
+      {Evict{}, 14},         {Want{}, 10},          {NotHave{}, 10},
+      {Leave{}, 2},
+  };
+  for (const auto& [message, size] : table) {
+    EXPECT_EQ(wire_size(message), size) << to_string(type_of(message));
+    EXPECT_EQ(only_frame(message).size(), size) << to_string(type_of(message));
+  }
+}
+
+TEST(WireLayout, ChunkFragmentsAre36BytesOfHeaderAndFragmentZeroAddsTheSignature) {
+  EXPECT_EQ(kFragmentHeaderSize, 36u);
+  EXPECT_EQ(kFragmentPayload, 16384u - 36u - 64u);
+  EXPECT_EQ(wire_size(chunk_data(1, 0)), 100u);
+  EXPECT_EQ(wire_size(chunk_data(1, P)), 16384u);
+  EXPECT_EQ(wire_size(chunk_data(1, P + 1)), 16384u + 36u + 1u);
+  EXPECT_EQ(wire_size(chunk_data(1, 62'500)), 4 * 36u + 64u + 62'500u);
+}
+
+TEST(WireLayout, NoFrameExceeds16KiB) {
+  for (const auto& s : samples()) {
+    for (const auto& f : encode(s.message)) EXPECT_LE(f.size(), kMaxWireMessage) << s.name;
+  }
+  for (const auto& f : encode(chunk_data(1, kMaxChunkPayload))) EXPECT_LE(f.size(), kMaxWireMessage);
+}
+
+TEST(WireLayout, AFrameIsVersionThenTypeThenLittleEndianFields) {
+  const Bytes ping = only_frame(Ping{0x04030201, 0x0C0B0A0908070605});
+  EXPECT_EQ(ping, (Bytes{1, 6, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+
+  const Bytes join = only_frame(JoinRequest{0x0102, NatClass::kCone, NetCoord{1.0f, -2.0f, 0.5f}});
+  EXPECT_EQ(join, (Bytes{1, 1, 0x02, 0x01, 1,                //
+                         0x00, 0x00, 0x80, 0x3F,             // 1.0f
+                         0x00, 0x00, 0x00, 0xC0,             // -2.0f
+                         0x00, 0x00, 0x00, 0x3F}));          // 0.5f
+}
+
+TEST(WireLayout, AChunkFragmentIsHeaderThenSignatureInFragmentZeroThenItsSlice) {
+  auto frames = encode(chunk_data(0x0102, P + 2, /*keyframe=*/true, /*hops=*/9, /*repair=*/true));
+  ASSERT_EQ(frames.size(), 2u);
+  const Bytes& first = frames[0];
+  const Bytes& second = frames[1];
+  EXPECT_EQ(first.size(), kMaxWireMessage);
+  EXPECT_EQ(second.size(), kFragmentHeaderSize + 2);
+  EXPECT_EQ(first[0], 1);
+  EXPECT_EQ(first[1], 14);
+  EXPECT_EQ(first[2], 0x02);                   // seq, little-endian
+  EXPECT_EQ(first[3], 0x01);
+  EXPECT_EQ(first[kOffFlags], 0b11);           // keyframe | repair
+  EXPECT_EQ(first[kOffFlags + 1], 9);          // hops
+  EXPECT_EQ(first[kOffPayloadSize], (P + 2) & 0xFF);
+  EXPECT_EQ(first[kOffIndex], 0);
+  EXPECT_EQ(second[kOffIndex], 1);
+  EXPECT_EQ(first[kOffCount], 2);
+  EXPECT_EQ(second[kOffCount], 2);
+  EXPECT_EQ(first[36], 0xA0 + 0x02);           // signature byte 0 (seq's low byte added)
+  // Every fragment repeats the first 36 bytes but the index.
+  for (std::size_t i = 0; i < kFragmentHeaderSize; ++i) {
+    if (i == kOffIndex || i == kOffIndex + 1) continue;
+    EXPECT_EQ(first[i], second[i]) << "offset " << i;
+  }
+}
+
+// ---- Reassembly ----------------------------------------------------------------------------
+
+TEST(WireReassembly, FragmentsInOrderYieldTheChunkOnTheLastOne) {
+  const Message m = chunk_data(20, 62'500);
+  auto frames = encode(m);
+  ASSERT_EQ(frames.size(), 4u);
+  Reassembler r;
+  for (std::size_t i = 0; i + 1 < frames.size(); ++i) {
+    auto got = r.receive(frames[i]);
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(*got) << "fragment " << i << " alone completes nothing";
+  }
+  EXPECT_EQ(r.partial_chunks(), 1u);
+  EXPECT_EQ(r.buffered_bytes(), 3 * P);
+  auto got = r.receive(frames.back());
+  ASSERT_TRUE(got && *got);
+  EXPECT_TRUE(**got == m);
+  EXPECT_EQ(r.partial_chunks(), 0u);
+  EXPECT_EQ(r.buffered_bytes(), 0u);
+}
+
+TEST(WireReassembly, FragmentsInAnyOrderYieldTheSameChunk) {
+  const Message m = chunk_data(21, 62'500);
+  auto frames = encode(m);
+  std::vector<Bytes> reversed(frames.rbegin(), frames.rend());
+  std::vector<Bytes> shuffled = {frames[2], frames[0], frames[3], frames[1]};
+  for (const auto& order : {reversed, shuffled}) {
+    Reassembler r;
+    auto out = reassemble(order, r);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0] == m);
+  }
+}
+
+TEST(WireReassembly, InterleavedChunksAndControlMessagesAreKeptApart) {
+  const Message a = chunk_data(30, 3 * P);
+  const Message b = chunk_data(31, 2 * P + 5, true);
+  const Message ping = Ping{1, 2};
+  auto fa = encode(a), fb = encode(b);
+  Reassembler r;
+  auto out = reassemble({fb[1], fa[0], only_frame(ping), fb[0], fa[2], fa[1], fb[2]}, r);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[0] == ping);
+  EXPECT_TRUE(out[1] == a);
+  EXPECT_TRUE(out[2] == b);
+}
+
+TEST(WireReassembly, DuplicateFragmentsAreIgnored) {
+  const Message m = chunk_data(40, 2 * P + 1);
+  auto f = encode(m);
+  Reassembler r;
+  auto out = reassemble({f[0], f[0], f[1], f[1], f[2]}, r);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0] == m);
+}
+
+TEST(WireReassembly, ASingleFragmentChunkIsNeverBuffered) {
+  Reassembler r;
+  auto out = reassemble(encode(chunk_data(41, 1000)), r);
+  EXPECT_EQ(out.size(), 1u);
+  EXPECT_EQ(r.partial_chunks(), 0u);
+}
+
+TEST(WireReassembly, AFragmentDisagreeingWithTheFirstDropsTheChunk) {
+  auto f = encode(chunk_data(50, 2 * P + 1));
+  struct Lie {
+    const char* what;
+    std::size_t offset;
+    std::uint8_t value;
+  };
+  for (const Lie& lie : {Lie{"group", 10, 0xEE}, Lie{"capture time", 18, 0xEE},
+                         Lie{"keyframe flag", kOffFlags, 1}, Lie{"hops", 27, 0xEE}}) {
+    SCOPED_TRACE(lie.what);
+    Reassembler r;
+    ASSERT_TRUE(r.receive(f[0]));
+    auto got = r.receive(with_byte(f[1], lie.offset, lie.value));
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.error(), WireError::kInconsistentFragment);
+    EXPECT_EQ(r.partial_chunks(), 0u);
+    EXPECT_EQ(r.buffered_bytes(), 0u);
+  }
+}
+
+TEST(WireReassembly, AFragmentClaimingAnotherPayloadSizeDropsTheChunk) {
+  auto three = encode(chunk_data(51, 2 * P + 1));
+  auto two = encode(chunk_data(51, 2 * P));  // same seq, different size and count
+  Reassembler r;
+  ASSERT_TRUE(r.receive(three[0]));
+  auto got = r.receive(two[1]);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error(), WireError::kInconsistentFragment);
+  EXPECT_EQ(r.partial_chunks(), 0u);
+  // A single-fragment chunk reusing a partial's seq is a lie too.
+  ASSERT_TRUE(r.receive(three[0]));
+  got = r.receive(only_frame(chunk_data(51, 10)));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error(), WireError::kInconsistentFragment);
+}
+
+TEST(WireReassembly, AtMostEightChunksAreInProgressAndTheOldestIsEvicted) {
+  Reassembler r;
+  std::vector<std::vector<Bytes>> chunks;
+  for (std::uint64_t seq = 0; seq < Reassembler::kMaxPartialChunks + 1; ++seq) {
+    chunks.push_back(encode(chunk_data(seq, 2 * P)));
+    ASSERT_TRUE(r.receive(chunks.back()[0]));
+  }
+  EXPECT_EQ(r.partial_chunks(), Reassembler::kMaxPartialChunks);
+  EXPECT_EQ(r.evicted_chunks(), 1u);
+  // seq 0 was evicted: its second fragment starts over instead of completing it.
+  auto got = r.receive(chunks[0][1]);
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(*got);
+  EXPECT_EQ(r.evicted_chunks(), 2u);  // ... which pushed out seq 1
+  // seq 2 is still there.
+  got = r.receive(chunks[2][1]);
+  ASSERT_TRUE(got && *got);
+  EXPECT_TRUE(**got == Message{chunk_data(2, 2 * P)});
+}
+
+TEST(WireReassembly, BufferedBytesNeverExceedTheCap) {
+  // Peers that send all but the last fragment of the largest chunks can pin at most
+  // kMaxBufferedBytes, not kMaxPartialChunks * kMaxChunkPayload.
+  Reassembler r;
+  for (std::uint64_t seq = 0; seq < 4; ++seq) {
+    auto frames = encode(chunk_data(seq, kMaxChunkPayload));
+    frames.pop_back();
+    for (const auto& f : frames) {
+      ASSERT_TRUE(r.receive(f));
+      ASSERT_LE(r.buffered_bytes(), Reassembler::kMaxBufferedBytes);
+    }
+  }
+  EXPECT_GE(r.evicted_chunks(), 2u);
+  EXPECT_LE(r.partial_chunks(), 2u);
+}
+
+TEST(WireReassembly, OnlyBytesActuallyReceivedAreBuffered) {
+  Reassembler r;
+  for (std::uint64_t seq = 0; seq < 100; ++seq) {
+    auto frames = encode(chunk_data(seq, kMaxChunkPayload - seq));
+    ASSERT_TRUE(r.receive(frames.back()));
+  }
+  EXPECT_EQ(r.partial_chunks(), Reassembler::kMaxPartialChunks);
+  EXPECT_LT(r.buffered_bytes(), Reassembler::kMaxPartialChunks * P);
+}
+
+// ---- Malformed frames ----------------------------------------------------------------------
+
+TEST(WireErrors, EveryTruncationOfEveryFrameIsReportedAsTruncated) {
+  for (const auto& s : samples()) {
+    SCOPED_TRACE(s.name);
+    for (const Bytes& frame : encode(s.message)) {
+      for (std::size_t len = 0; len < frame.size(); ++len) {
+        // A copy of exactly `len` bytes, so ASan would catch a read past its end.
+        const Bytes prefix(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(len));
+        ASSERT_EQ(decode_error(prefix), WireError::kTruncated) << "length " << len;
+      }
+    }
+  }
+}
+
+TEST(WireErrors, ABytePastTheLastFieldIsReportedAsTrailing) {
+  for (const auto& s : samples()) {
+    for (Bytes frame : encode(s.message)) {
+      if (frame.size() == kMaxWireMessage) continue;  // one more byte is oversize instead
+      frame.push_back(0);
+      EXPECT_EQ(decode_error(frame), WireError::kTrailingBytes) << s.name;
+    }
+  }
+}
+
+TEST(WireErrors, AnyOtherVersionIsRejected) {
+  for (const auto& s : samples()) {
+    const Bytes frame = encode(s.message).front();
+    for (std::uint8_t version : {0, 2, 255}) {
+      EXPECT_EQ(decode_error(with_byte(frame, 0, version)), WireError::kBadVersion) << s.name;
+    }
+  }
+}
+
+TEST(WireErrors, UndefinedTypesAreRejected) {
+  for (std::uint8_t type : {0, 16, 200, 255}) {
+    EXPECT_EQ(decode_error(Bytes{kProtocolVersion, type}), WireError::kUnknownType);
+    EXPECT_EQ(decode_error(Bytes{kProtocolVersion, type, 1, 2, 3}), WireError::kUnknownType);
+  }
+}
+
+TEST(WireErrors, FramesLargerThan16KiBAreRejectedUnread) {
+  Bytes frame = only_frame(Leave{});
+  frame.resize(kMaxWireMessage + 1);
+  EXPECT_EQ(decode_error(frame), WireError::kOversize);
+}
+
+TEST(WireErrors, MoreThan64CandidatesAreRejected) {
+  Bytes list = only_frame(CandidateList{candidates(kMaxCandidates)});
+  put_le(list, 2, kMaxCandidates + 1, 2);
+  list.resize(list.size() + kCandidateWireSize);
+  EXPECT_EQ(decode_error(list), WireError::kBadCount);
+
+  Bytes announced_only = only_frame(CandidateList{});
+  put_le(announced_only, 2, 0xFFFF, 2);
+  EXPECT_EQ(decode_error(announced_only), WireError::kBadCount);
+
+  Bytes welcome_frame = only_frame(welcome(0));
+  put_le(welcome_frame, 45, 65, 2);
+  EXPECT_EQ(decode_error(welcome_frame), WireError::kBadCount);
+}
+
+TEST(WireErrors, OutOfRangeFieldsAreRejected) {
+  const Bytes join = only_frame(JoinRequest{});
+  EXPECT_EQ(decode_error(with_byte(join, 4, 4)), WireError::kBadValue) << "NatClass 4";
+  Bytes nan_coord = join;
+  put_le(nan_coord, 5, 0x7FC00000, 4);
+  EXPECT_EQ(decode_error(nan_coord), WireError::kBadValue) << "NaN";
+  Bytes inf_coord = join;
+  put_le(inf_coord, 13, 0xFF800000, 4);
+  EXPECT_EQ(decode_error(inf_coord), WireError::kBadValue) << "-infinity";
+
+  const Bytes w = only_frame(welcome(1));
+  EXPECT_EQ(decode_error(with_byte(w, 10, 0)), WireError::kBadValue) << "no stripes";
+  EXPECT_EQ(decode_error(with_byte(w, 10, 33)), WireError::kBadValue) << "33 stripes";
+  Bytes zero_duration = w;
+  put_le(zero_duration, 11, 0, 8);
+  EXPECT_EQ(decode_error(zero_duration), WireError::kBadValue) << "zero chunk duration";
+  Bytes zero_group = w;
+  put_le(zero_group, 19, 0, 2);
+  EXPECT_EQ(decode_error(zero_group), WireError::kBadValue) << "zero chunks per group";
+  EXPECT_EQ(decode_error(with_byte(w, 47 + 19, 9)), WireError::kBadValue) << "candidate NatClass";
+
+  const Bytes chunk = encode(chunk_data(1, 10)).front();
+  EXPECT_EQ(decode_error(with_byte(chunk, kOffFlags, 0b100)), WireError::kBadValue) << "flags";
+}
+
+TEST(WireErrors, FragmentFieldsMustDescribeTheSlice) {
+  const auto frames = encode(chunk_data(60, 2 * P + 10));
+  Bytes oversize = frames[0];
+  put_le(oversize, kOffPayloadSize, kMaxChunkPayload + 1, 4);
+  EXPECT_EQ(decode_error(oversize), WireError::kOversize);
+
+  Bytes wrong_count = frames[0];
+  put_le(wrong_count, kOffCount, 4, 2);
+  EXPECT_EQ(decode_error(wrong_count), WireError::kBadFragment);
+
+  Bytes index_past_count = frames[2];
+  put_le(index_past_count, kOffIndex, 3, 2);
+  EXPECT_EQ(decode_error(index_past_count), WireError::kBadFragment);
+
+  Bytes zero_count = only_frame(chunk_data(61, 0));
+  put_le(zero_count, kOffCount, 0, 2);
+  EXPECT_EQ(decode_error(zero_count), WireError::kBadFragment);
+
+  // The last fragment carries 10 bytes; claiming to be a full middle one leaves it short.
+  Bytes last_as_middle = frames[2];
+  put_le(last_as_middle, kOffIndex, 1, 2);
+  EXPECT_EQ(decode_error(last_as_middle), WireError::kTruncated);
+
+  // A middle fragment claiming to be the last one carries too much.
+  Bytes middle_as_last = frames[1];
+  put_le(middle_as_last, kOffIndex, 2, 2);
+  EXPECT_EQ(decode_error(middle_as_last), WireError::kTrailingBytes);
+}
+
+TEST(WireErrors, EveryErrorHasAName) {
+  for (int e = static_cast<int>(WireError::kTruncated);
+       e <= static_cast<int>(WireError::kInconsistentFragment); ++e) {
+    EXPECT_STRNE(to_string(static_cast<WireError>(e)), "unknown error");
+  }
+}
+
+// ---- What a sender may not send ------------------------------------------------------------
+
+TEST(WireEncode, RefusesWhatTheReceiverWouldReject) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Welcome no_stripes = welcome(0);
+  no_stripes.params.stripe_count = 0;
+  Chunk huge;
+  huge.payload = std::make_shared<const Bytes>(kMaxChunkPayload + 1);
+  const std::vector<std::pair<const char*, Message>> refused = {
+      {"too many candidates", CandidateList{candidates(kMaxCandidates + 1)}},
+      {"too many candidates in Welcome", welcome(kMaxCandidates + 1)},
+      {"no stripes", no_stripes},
+      {"NaN coordinate", Report{0, 0, 0, 0, 0, NetCoord{nan, 0, 0}}},
+      {"infinite coordinate", Pong{0, 0, 0, 0, 0, 0, NetCoord{0, 0, INFINITY}}},
+      {"NatClass out of range", JoinRequest{0, static_cast<NatClass>(7), NetCoord{}}},
+      {"no chunk", ChunkData{}},
+      {"chunk over 8 MiB", ChunkData{std::make_shared<const Chunk>(huge), 0, false}},
+  };
+  for (const auto& [why, message] : refused) {
+    EXPECT_FALSE(encodable(message)) << why;
+    EXPECT_TRUE(encode(message).empty()) << why;
+  }
+  for (const auto& s : samples()) EXPECT_TRUE(encodable(s.message)) << s.name;
+}
+
+// ---- Interoperability ----------------------------------------------------------------------
+
+struct Replay {
+  std::size_t messages = 0;
+  std::size_t errors = 0;
+  std::size_t partial_chunks = 0;
+};
+
+// Feeds a corpus file (frames, each preceded by its u16 length) to one Reassembler.
+Replay replay(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  const Bytes data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  Replay result;
+  Reassembler r;
+  std::size_t pos = 0;
+  while (pos + 2 <= data.size()) {
+    const std::size_t len = data[pos] | (std::size_t{data[pos + 1]} << 8);
+    pos += 2;
+    EXPECT_LE(pos + len, data.size());
+    if (pos + len > data.size()) break;
+    auto got = r.receive(std::span(data).subspan(pos, len));
+    if (!got) ++result.errors;
+    if (got && *got) ++result.messages;
+    pos += len;
+  }
+  EXPECT_EQ(pos, data.size());
+  result.partial_chunks = r.partial_chunks();
+  return result;
+}
+
+std::vector<std::filesystem::path> seeds(const std::string& prefix) {
+  const std::filesystem::path dir = std::filesystem::path(POTOK_SOURCE_DIR) / "fuzz/corpus/wire";
+  std::vector<std::filesystem::path> files;
+  if (!std::filesystem::is_directory(dir)) return files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) files.push_back(entry.path());
+  }
+  return files;
+}
+
+// fuzz/make_corpus.py is an independent implementation of docs/protocol.md written in Python.
+// Its valid seeds must decode without a single error, and its malformed ones must be rejected.
+TEST(WireInterop, ThePythonEncodersValidSeedsDecode) {
+  const auto files = seeds("valid-");
+  EXPECT_GE(files.size(), std::size_t{std::variant_size_v<Message>});
+  for (const auto& file : files) {
+    SCOPED_TRACE(file.filename().string());
+    const Replay result = replay(file);
+    EXPECT_EQ(result.errors, 0u);
+    EXPECT_GE(result.messages, 1u);
+    EXPECT_EQ(result.partial_chunks, 0u) << "every chunk in a valid seed completes";
+  }
+}
+
+TEST(WireInterop, ThePythonEncodersMalformedSeedsAreRejected) {
+  const auto files = seeds("bad-");
+  EXPECT_GE(files.size(), 5u);
+  for (const auto& file : files) {
+    EXPECT_GE(replay(file).errors, 1u) << file.filename().string();
+  }
+}
+
+}  // namespace
+}  // namespace potok::wire
