@@ -1,0 +1,61 @@
+// Everything a driver decides about one engine before it starts.
+#pragma once
+
+#include <cstdint>
+
+#include "core/ids.hpp"
+#include "core/messages.hpp"
+#include "core/stream.hpp"
+#include "core/time.hpp"
+
+namespace potok {
+
+enum class Role : std::uint8_t { kSource, kPeer };
+
+// Protocol timings and limits. The defaults are what the simulator's standard scenario runs.
+struct Tuning {
+  int probe_count = 6;                  // candidates probed in parallel on join
+  Duration probe_timeout = ms(600);     // choose parents with the pongs we have by then
+  Duration subscribe_timeout = ms(1500);
+  Duration report_interval = ms(5000);  // state report to the bootstrap
+  Duration min_report_gap = ms(1000);   // extra reports when our offer of slots changes
+  Duration silence_grace = ms(400);     // beyond one stripe period, before a parent is suspect
+  Duration liveness_window = ms(1000);  // at most one "are you there" Ping per quiet parent per window
+  Duration stall_limit = ms(3000);      // how long a live but silent parent may stall a stripe
+  int late_streak_limit = 3;            // chunks in a row that missed our deadline via one parent
+  Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it
+  Duration playout_margin = ms(150);    // jitter room above the slowest stripe's arrival delay
+  Duration repair_room = ms(250);       // extra room so a missing chunk can still be repaired
+  Duration min_delay = ms(400);
+  Duration max_delay = ms(8000);
+  Duration repair_grace = ms(120);      // past the expected arrival, before asking a neighbour
+  double slot_headroom = 0.9;           // share of the upload cap promised to children
+  Duration eviction_grace = ms(3000);   // an evicted child is still fed this long, to move
+  Duration climb_interval = ms(10000);  // how often a relay looks for a place nearer the source
+  Duration climb_gain = ms(150);        // ...and moves only if it saves at least this much
+  int candidates_per_answer = 12;
+  Duration candidate_query_interval = ms(1000);
+  int backfill_limit = 12;              // chunks a new parent sends from its buffer
+  int candidate_pool_limit = 48;
+};
+
+struct EngineConfig {
+  Role role = Role::kPeer;
+  PeerId self;
+  PeerId bootstrap;             // peers only: whom to ask for candidates
+  StreamParams stream;          // source only; peers learn it from Welcome
+  std::uint64_t upload_cap_bps = 0;  // what this peer lets the swarm use; 0 = leaf (mobile, metered)
+  NatClass nat = NatClass::kOpen;
+  std::uint64_t seed = 1;
+  Tuning tuning;
+};
+
+// Children one peer can feed: each takes one stripe, i.e. bitrate / stripe_count.
+inline std::uint16_t capacity_slots(std::uint64_t upload_cap_bps, const StreamParams& stream,
+                                    double headroom) {
+  const double slots = static_cast<double>(upload_cap_bps) * headroom / stream.stripe_bps();
+  if (slots <= 0) return 0;
+  return static_cast<std::uint16_t>(slots > 4000 ? 4000 : slots);
+}
+
+}  // namespace potok

@@ -1,0 +1,36 @@
+// Smoothed mean and deviation of a delay, as TCP estimates RTT (RFC 6298): cheap, and the
+// deviation term gives a jitter margin without keeping samples.
+#pragma once
+
+#include "core/time.hpp"
+
+namespace potok {
+
+class DelayEstimator {
+ public:
+  void add(Duration sample) {
+    const double x = static_cast<double>(sample.count());
+    if (!primed_) {
+      mean_ = x;
+      dev_ = x / 8;
+      primed_ = true;
+      return;
+    }
+    const double err = x - mean_;
+    mean_ += err / 8;
+    dev_ += ((err < 0 ? -err : err) - dev_) / 4;
+  }
+  bool primed() const { return primed_; }
+  Duration mean() const { return Duration{static_cast<Duration::rep>(mean_)}; }
+  Duration deviation() const { return Duration{static_cast<Duration::rep>(dev_)}; }
+  // A delay that covers most samples: mean + 3 deviations.
+  Duration upper() const { return Duration{static_cast<Duration::rep>(mean_ + 3 * dev_)}; }
+  void reset() { primed_ = false; }
+
+ private:
+  double mean_ = 0;
+  double dev_ = 0;
+  bool primed_ = false;
+};
+
+}  // namespace potok

@@ -1,0 +1,76 @@
+// The children a peer pushes stripes to, and the slot budget that bounds them.
+//
+// A slot is one stripe to one child (bitrate / stripe_count of upload). Each stripe may take an
+// equal share of the slots, so the stripes every joiner asks for first cannot starve the others.
+//
+// When a stripe's share is full and a stronger relay asks, the weakest child is evicted and
+// pointed at the newcomer, which has just arrived with room to spare: this is how strong relays
+// rise towards the source and leaves sink to the edge (SplitStream's push-down). The evicted
+// child keeps receiving for a grace period, until it has moved (make before break), so neither
+// it nor its subtree sees a gap.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/messages.hpp"
+#include "core/time.hpp"
+
+namespace potok {
+
+struct ChildLink {
+  PeerId peer;
+  std::uint16_t capacity_slots = 0;
+  Instant leaving_since = kNever;  // evicted, still fed until it moves or the grace ends
+  bool leaving() const { return leaving_since != kNever; }
+};
+
+class Downstream {
+ public:
+  explicit Downstream(std::uint8_t stripe_count = 0) { reset(stripe_count, 0); }
+
+  void reset(std::uint8_t stripe_count, std::uint16_t capacity_slots);
+  std::uint16_t capacity() const { return capacity_; }
+  std::uint16_t used() const { return used_; }  // children that stay; leaving ones not counted
+  std::uint16_t spare() const { return used_ >= capacity_ ? 0 : capacity_ - used_; }
+  std::uint16_t stripe_quota() const {
+    const auto n = by_stripe_.empty() ? 1 : by_stripe_.size();
+    return static_cast<std::uint16_t>((capacity_ + n - 1) / n);
+  }
+  bool has_room(StripeIndex stripe) const;
+  // Stripes among `relayable` that can take one more child.
+  StripeMask open_stripes(StripeMask relayable) const;
+  // The capacity of the weakest staying child in a full stripe among `relayable` (0xFFFF if
+  // none is full): a newcomer stronger than that would get in by displacing it.
+  std::uint16_t weakest_in_full(StripeMask relayable) const;
+
+  enum class Admission { kAccepted, kAlreadyChild, kPreempted, kFull };
+  struct AdmitResult {
+    Admission admission = Admission::kFull;
+    PeerId evicted{};
+  };
+  // Admits `peer` to `stripe`, evicting a strictly weaker child if that is the only way in.
+  AdmitResult admit(StripeIndex stripe, PeerId peer, std::uint16_t peer_capacity, Instant now);
+
+  void remove(StripeIndex stripe, PeerId peer);
+  // Drops `peer` from every stripe; returns the stripes it had.
+  StripeMask remove_everywhere(PeerId peer);
+  // Drops evicted children whose grace has run out.
+  void expire_leaving(Instant now, Duration grace);
+  Instant next_expiry(Duration grace) const;
+  bool has_child(StripeIndex stripe, PeerId peer) const;
+  // Strongest relays first, so a FIFO uplink reaches the largest subtrees soonest.
+  const std::vector<ChildLink>& children(StripeIndex stripe) const { return by_stripe_[stripe.value]; }
+  std::uint8_t stripe_count() const { return static_cast<std::uint8_t>(by_stripe_.size()); }
+
+ private:
+  std::size_t staying(StripeIndex stripe) const;
+  void insert_sorted(StripeIndex stripe, ChildLink link);
+
+  std::vector<std::vector<ChildLink>> by_stripe_;
+  std::uint16_t capacity_ = 0;
+  std::uint16_t used_ = 0;
+};
+
+}  // namespace potok

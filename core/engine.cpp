@@ -1,0 +1,265 @@
+#include "core/engine.hpp"
+
+#include <algorithm>
+
+#include "core/wire.hpp"
+
+namespace potok {
+
+namespace {
+constexpr std::size_t kMaxPendingPerLink = 64;
+constexpr Duration kMembershipExpiry = ms(16000);
+}  // namespace
+
+Engine::Engine(EngineConfig config)
+    : config_(config),
+      rng_(config.seed),
+      membership_(kMembershipExpiry),
+      candidates_(static_cast<std::size_t>(config.tuning.candidate_pool_limit)),
+      playout_(config.stream.chunk_duration) {
+  accounting_.set_per_peer(true);
+}
+
+void Engine::handle_input(Input input) {
+  now_ = input.now;
+  std::visit(
+      [&](auto&& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, in::Start>) {
+          started_at_ = now_;
+          is_source() ? start_source() : start_peer();
+        } else if constexpr (std::is_same_v<T, in::Stop>) {
+          leave();
+        } else if constexpr (std::is_same_v<T, in::Tick>) {
+          on_timer();
+        } else if constexpr (std::is_same_v<T, in::Received>) {
+          on_message(e.from, std::move(e.message));
+        } else if constexpr (std::is_same_v<T, in::Connected>) {
+          on_connected(e.peer);
+        } else if constexpr (std::is_same_v<T, in::ConnectFailed>) {
+          on_connect_failed(e.peer);
+        } else if constexpr (std::is_same_v<T, in::Disconnected>) {
+          on_disconnected(e.peer);
+        } else if constexpr (std::is_same_v<T, in::Produce>) {
+          if (is_source()) on_produce(std::move(e.chunk));
+        }
+      },
+      input.event);
+  if (join_state_ == JoinState::kJoined && !is_source()) {
+    advance_playout();
+    check_upstreams();
+    check_repairs();
+  }
+  // Whenever our offer changes (room or none, which stripes), tell the bootstrap soon: joiners
+  // are waiting for room, and a full peer should stop being handed out.
+  if (!is_source() && join_state_ == JoinState::kJoined) {
+    const StripeMask offering = downstream_.open_stripes(relayable_stripes());
+    if (offering != offer_reported_)
+      next_report_at_ = std::min(next_report_at_, last_report_at_ + config_.tuning.min_report_gap);
+  }
+  if (now_ >= next_report_at_) send_report();
+  if (!is_source() && join_state_ == JoinState::kJoined) maybe_start_climb();
+}
+
+Output Engine::poll_output() {
+  if (outputs_.empty()) return out::WakeAt{next_wake()};
+  Output o = std::move(outputs_.front());
+  outputs_.pop_front();
+  return o;
+}
+
+void Engine::on_message(PeerId from, Message&& message) {
+  if (join_state_ == JoinState::kLeft) return;
+  if (auto it = links_.find(from); it != links_.end()) it->second.last_heard = now_;
+  if (!std::holds_alternative<ChunkData>(message)) {
+    const std::uint64_t size = wire::wire_size(message);
+    accounting_.received(from, size, 0, false);
+  }
+  std::visit(
+      [&](auto&& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, JoinRequest>) {
+          if (is_source()) on_join_request(from, m);
+        } else if constexpr (std::is_same_v<T, Welcome>) {
+          if (!is_source() && from == config_.bootstrap) on_welcome(m);
+        } else if constexpr (std::is_same_v<T, CandidateQuery>) {
+          if (is_source()) on_candidate_query(from, m);
+        } else if constexpr (std::is_same_v<T, CandidateList>) {
+          if (!is_source() && from == config_.bootstrap) on_candidate_list(m);
+        } else if constexpr (std::is_same_v<T, Report>) {
+          if (is_source()) membership_.reported(from, m, now_);
+        } else if constexpr (std::is_same_v<T, Ping>) {
+          on_ping(from, m);
+        } else if constexpr (std::is_same_v<T, Pong>) {
+          on_pong(from, m);
+        } else if constexpr (std::is_same_v<T, Subscribe>) {
+          on_subscribe(from, m);
+        } else if constexpr (std::is_same_v<T, SubscribeAck>) {
+          on_subscribe_ack(from, m);
+        } else if constexpr (std::is_same_v<T, Unsubscribe>) {
+          on_unsubscribe(from, m);
+        } else if constexpr (std::is_same_v<T, Evict>) {
+          on_evict(from, m);
+        } else if constexpr (std::is_same_v<T, Want>) {
+          on_want(from, m);
+        } else if constexpr (std::is_same_v<T, NotHave>) {
+          auto it = repairs_.find(m.seq.value);
+          if (it != repairs_.end() && it->second.asked == from) it->second.refused = true;
+        } else if constexpr (std::is_same_v<T, ChunkData>) {
+          if (!m.chunk) {
+            event(out::EventKind::kProtocolViolation, from);
+            return;
+          }
+          on_chunk(from, m);
+        } else if constexpr (std::is_same_v<T, Leave>) {
+          on_disconnected(from);
+        }
+      },
+      message);
+}
+
+void Engine::send(PeerId to, Message message) {
+  if (to == config_.self) return;
+  auto [it, inserted] = links_.try_emplace(to);
+  Link& link = it->second;
+  if (link.up) {
+    accounting_.sent(to, wire::wire_size(message), wire::payload_bytes(message));
+    emit(out::Transmit{to, std::move(message)});
+    return;
+  }
+  if (inserted) emit(out::Connect{to});
+  if (link.pending.size() < kMaxPendingPerLink) link.pending.push_back(std::move(message));
+}
+
+void Engine::on_connected(PeerId peer) {
+  Link& link = links_[peer];
+  link.up = true;
+  std::vector<Message> pending;
+  pending.swap(link.pending);
+  for (auto& m : pending) send(peer, std::move(m));
+  if (!is_source() && peer == config_.bootstrap && join_state_ == JoinState::kConnecting) {
+    JoinRequest join;
+    join.capacity_slots = downstream_.capacity();
+    join.nat = config_.nat;
+    join.coord = vivaldi_.coord();
+    join_sent_at_ = now_;
+    join_state_ = JoinState::kAwaitingWelcome;
+    send(peer, join);
+  }
+}
+
+void Engine::on_connect_failed(PeerId peer) {
+  links_.erase(peer);
+  event(out::EventKind::kConnectFailed, peer);
+  if (Candidate* c = candidates_.find(peer)) {
+    c->probing = false;
+    c->unusable_until = now_ + ms(60000);
+  }
+  for (std::size_t s = 0; s < stripes_.size(); ++s) {
+    if (stripes_[s].state != StripeUpstream::State::kNone && stripes_[s].parent == peer)
+      lose_parent(StripeIndex{static_cast<std::uint8_t>(s)}, false, out::LossReason::kConnectFailed);
+  }
+  if (!is_source() && peer == config_.bootstrap && join_state_ != JoinState::kLeft) {
+    join_state_ = JoinState::kIdle;  // the driver will see no progress; a retry is its call
+  }
+}
+
+void Engine::on_disconnected(PeerId peer) {
+  links_.erase(peer);
+  downstream_.remove_everywhere(peer);
+  if (is_source()) membership_.left(peer);
+  candidates_.erase(peer);
+  for (std::size_t s = 0; s < stripes_.size(); ++s) {
+    if (stripes_[s].state != StripeUpstream::State::kNone && stripes_[s].parent == peer)
+      lose_parent(StripeIndex{static_cast<std::uint8_t>(s)}, false, out::LossReason::kDisconnected);
+  }
+}
+
+void Engine::event(out::EventKind kind, PeerId peer, ChunkSeq seq, Duration value) {
+  emit(out::Event{kind, peer, seq, value});
+}
+
+void Engine::on_timer() {
+  downstream_.expire_leaving(now_, config_.tuning.eviction_grace);
+  if (join_state_ == JoinState::kProbing && now_ >= probe_deadline_) {
+    join_state_ = JoinState::kJoined;
+    choose_parents();
+  }
+  if (now_ >= next_report_at_) send_report();
+}
+
+Instant Engine::next_wake() const {
+  Instant wake = std::min(next_report_at_, downstream_.next_expiry(config_.tuning.eviction_grace));
+  if (join_state_ == JoinState::kProbing) wake = std::min(wake, probe_deadline_);
+  if (join_state_ != JoinState::kJoined || is_source()) return wake;
+  if (downstream_.capacity() > 0) wake = std::min(wake, next_climb_at_);
+  const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
+  bool any_unassigned = false;
+  for (const auto& s : stripes_) {
+    switch (s.state) {
+      case StripeUpstream::State::kPending:
+        wake = std::min(wake, s.since + config_.tuning.subscribe_timeout);
+        break;
+      case StripeUpstream::State::kActive:
+      {
+        // Once silent, look again every 100 ms until the parent answers or is given up.
+        const Instant quiet = s.last_arrival + stripe_period;
+        const Instant suspect = quiet + config_.tuning.silence_grace;
+        if (quiet > now_) wake = std::min(wake, quiet);
+        wake = std::min(wake, suspect > now_ ? suspect : now_ + ms(100));
+        break;
+      }
+      case StripeUpstream::State::kNone:
+        any_unassigned = true;
+        break;
+    }
+  }
+  if (any_unassigned) wake = std::min(wake, last_query_at_ + config_.tuning.candidate_query_interval);
+  wake = std::min(wake, head_deadline());
+  if (playout_.started() && seen_any_) {
+    int scanned = 0;
+    for (ChunkSeq s = playout_.next(); s <= newest_seen_ && scanned < 64; s = next(s), ++scanned) {
+      if (!buffer_.has(s)) wake = std::min(wake, next_repair_at(s));
+    }
+  }
+  return std::max(wake, now_);
+}
+
+void Engine::leave() {
+  if (join_state_ == JoinState::kLeft) return;
+  std::vector<PeerId> peers;
+  for (const auto& [peer, link] : links_)
+    if (link.up) peers.push_back(peer);
+  std::sort(peers.begin(), peers.end());
+  for (PeerId p : peers) {
+    send(p, Leave{});
+    emit(out::Disconnect{p});
+  }
+  links_.clear();
+  join_state_ = JoinState::kLeft;
+  next_report_at_ = kNever;
+  playout_.stop();
+}
+
+EngineStatus Engine::status() const {
+  EngineStatus st;
+  st.joined = join_state_ == JoinState::kJoined;
+  st.playing = playout_.started();
+  st.playout_delay = playout_.delay();
+  st.children = downstream_.used();
+  st.capacity_slots = downstream_.capacity();
+  st.next_to_play = playout_.next();
+  std::vector<PeerId> parents;
+  for (std::size_t s = 0; s < stripes_.size(); ++s) {
+    const auto& up = stripes_[s];
+    if (up.state != StripeUpstream::State::kActive) continue;
+    ++st.active_upstreams;
+    st.max_depth = std::max(st.max_depth, up.depth);
+    if (std::find(parents.begin(), parents.end(), up.parent) == parents.end())
+      parents.push_back(up.parent);
+  }
+  st.distinct_upstreams = static_cast<int>(parents.size());
+  return st;
+}
+
+}  // namespace potok

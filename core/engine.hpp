@@ -1,0 +1,176 @@
+// The protocol engine: one per peer (or source). Sans-IO, after str0m: a driver hands it one
+// Input at a time and drains poll_output() until WakeAt. It owns no sockets, threads or clocks,
+// so the simulator, the native node and the browser all run exactly this code.
+//
+// The engine orchestrates; the decisions live in small components: Membership (bootstrap
+// registry), CandidatePool + choose_upstreams (whom to receive from), Downstream (whom to push
+// to), ChunkBuffer (recent chunks), Playout (when to show what), Accounting (bytes).
+#pragma once
+
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+#include "core/accounting.hpp"
+#include "core/chunk_buffer.hpp"
+#include "core/config.hpp"
+#include "core/downstream.hpp"
+#include "core/io.hpp"
+#include "core/membership.hpp"
+#include "core/playout.hpp"
+#include "core/rng.hpp"
+#include "core/upstream.hpp"
+#include "core/vivaldi.hpp"
+
+namespace potok {
+
+// A snapshot for stats pages, plots and tests.
+struct EngineStatus {
+  bool joined = false;
+  bool playing = false;
+  Duration playout_delay{};
+  std::uint8_t max_depth = 0;
+  int active_upstreams = 0;      // stripes with a live parent
+  int distinct_upstreams = 0;    // different parents
+  std::uint16_t children = 0;    // slots in use
+  std::uint16_t capacity_slots = 0;
+  ChunkSeq next_to_play{};
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineConfig config);
+
+  void handle_input(Input input);
+  Output poll_output();
+
+  EngineStatus status() const;
+  const Accounting& accounting() const { return accounting_; }
+  Accounting& accounting() { return accounting_; }
+  const EngineConfig& config() const { return config_; }
+  const StreamParams& stream() const { return params_; }
+  const std::vector<StripeUpstream>& upstreams() const { return stripes_; }
+  const Downstream& downstream() const { return downstream_; }
+
+ private:
+  enum class JoinState : std::uint8_t { kIdle, kConnecting, kAwaitingWelcome, kProbing, kJoined, kLeft };
+  struct Link {
+    bool up = false;
+    Instant last_heard = kLongAgo;  // any message from the peer: it is alive
+    Instant last_ping = kLongAgo;   // our last liveness probe
+    std::vector<Message> pending;   // queued until the transport is up
+  };
+  struct RepairState {
+    int attempts = 0;
+    PeerId asked{};
+    Instant asked_at = kLongAgo;
+    bool refused = false;  // the helper answered NotHave
+  };
+
+  // engine.cpp: dispatch, links, outputs, timers
+  void on_message(PeerId from, Message&& message);
+  void on_connected(PeerId peer);
+  void on_connect_failed(PeerId peer);
+  void on_disconnected(PeerId peer);
+  void send(PeerId to, Message message);
+  void emit(Output output) { outputs_.push_back(std::move(output)); }
+  void event(out::EventKind kind, PeerId peer = {}, ChunkSeq seq = {}, Duration value = {});
+  void on_timer();
+  Instant next_wake() const;
+  void leave();
+  bool is_source() const { return config_.role == Role::kSource; }
+
+  // source.cpp: the source's and bootstrap's side
+  void start_source();
+  void on_produce(ChunkPtr chunk);
+  void on_join_request(PeerId from, const JoinRequest& join);
+  void on_candidate_query(PeerId from, const CandidateQuery& query);
+  std::vector<CandidateInfo> candidates_for(PeerId asker, int count);
+
+  // relay.cpp: what every node does for its children and neighbours
+  void on_subscribe(PeerId from, const Subscribe& sub);
+  void on_unsubscribe(PeerId from, const Unsubscribe& unsub);
+  void on_want(PeerId from, const Want& want);
+  void on_ping(PeerId from, const Ping& ping);
+  void forward(const ChunkPtr& chunk, std::uint8_t hops, bool repair);
+  bool take_repair_budget(std::uint64_t bytes);
+  std::uint8_t depth_of(StripeIndex stripe) const;
+  std::uint32_t reported_delay_ms() const;
+  StripeMask relayable_stripes() const;  // stripes that flow in, so we can pass on
+
+  // join.cpp: bootstrap client, probing, choosing and replacing upstreams
+  void start_peer();
+  void on_welcome(const Welcome& welcome);
+  void on_candidate_list(const CandidateList& list);
+  void on_pong(PeerId from, const Pong& pong);
+  void on_subscribe_ack(PeerId from, const SubscribeAck& ack);
+  void on_evict(PeerId from, const Evict& evict);
+  void probe(int count);
+  void choose_parents();
+  void lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason);
+  void check_upstreams();
+  bool parent_alive(PeerId parent);
+  void ping_if_quiet(PeerId parent);
+  bool slower_than_others(StripeIndex stripe) const;
+  void send_report();
+  void maybe_start_climb();
+  void climb();
+  Duration chunk_transfer_time() const;
+
+  // stream.cpp: receiving, playing and repairing chunks
+  void on_chunk(PeerId from, const ChunkData& data);
+  void maybe_start_playout();
+  void advance_playout();
+  void check_repairs();
+  Duration target_delay() const;
+  std::int64_t estimated_capture_us(ChunkSeq seq) const;
+  Instant repair_trigger(ChunkSeq seq) const;
+  Instant next_repair_at(ChunkSeq seq) const;
+  Instant head_deadline() const;
+
+  EngineConfig config_;
+  Rng rng_;
+  Instant now_{};
+  std::deque<Output> outputs_;
+  std::unordered_map<PeerId, Link> links_;
+  Accounting accounting_;
+
+  // Stream knowledge
+  StreamParams params_;
+  bool have_params_ = false;
+  SourceClock clock_;
+  ChunkBuffer buffer_;
+  ChunkSeq newest_seen_{};
+  bool seen_any_ = false;
+  ChunkSeq group_start_{};        // newest keyframe chunk known
+  std::int64_t ref_capture_us_ = 0;  // capture time of newest_seen_
+  std::uint64_t produced_ = 0;
+
+  // Membership and topology
+  Membership membership_;  // used by the bootstrap (source) only
+  CandidatePool candidates_;
+  std::vector<StripeUpstream> stripes_;
+  Downstream downstream_;
+  Vivaldi vivaldi_;
+  JoinState join_state_ = JoinState::kIdle;
+  Instant started_at_{};
+  Instant join_sent_at_{};
+  Instant probe_deadline_{};
+  Instant next_report_at_ = kNever;
+  Instant last_query_at_ = kLongAgo;
+  bool query_outstanding_ = false;
+  bool climbing_ = false;  // the outstanding query is for a climb
+  Instant next_climb_at_ = kNever;
+  StripeMask offer_reported_ = 0;  // stripes our last report offered slots in
+  Instant last_report_at_ = kLongAgo;
+  std::uint32_t next_nonce_ = 1;
+
+  // Playback and repair
+  Playout playout_;
+  bool reported_start_ = false;
+  std::unordered_map<std::uint64_t, RepairState> repairs_;
+  double repair_tokens_ = 0;  // bytes of upload we may spend on repairs
+  Instant repair_tokens_at_{};
+};
+
+}  // namespace potok

@@ -1,0 +1,72 @@
+// The engine's boundary, after str0m: a driver feeds one Input at a time, then drains
+// poll_output() until it answers WakeAt.
+#pragma once
+
+#include <variant>
+
+#include "core/ids.hpp"
+#include "core/messages.hpp"
+#include "core/time.hpp"
+
+namespace potok {
+
+namespace in {
+struct Start {};                  // join the swarm (peer) or open the stream (source)
+struct Stop {};                   // leave gracefully
+struct Tick {};                   // a WakeAt time has come
+struct Received { PeerId from; Message message; };
+struct Connected { PeerId peer; };      // a transport to `peer` is up (either side opened it)
+struct ConnectFailed { PeerId peer; };  // our Connect could not be established (e.g. NAT)
+struct Disconnected { PeerId peer; };   // the transport to `peer` closed
+struct Produce { ChunkPtr chunk; };     // source only: ingest made a new chunk
+}  // namespace in
+
+struct Input {
+  Instant now;
+  std::variant<in::Start, in::Stop, in::Tick, in::Received, in::Connected, in::ConnectFailed,
+               in::Disconnected, in::Produce>
+      event;
+};
+
+namespace out {
+struct Transmit {
+  PeerId to{};
+  Message message;
+};
+struct Connect { PeerId peer; };
+struct Disconnect { PeerId peer; };
+// A verified chunk for the player, in sequence order; it must be shown at play_at (local clock).
+struct Deliver {
+  ChunkPtr chunk;
+  Instant play_at{};
+};
+
+enum class EventKind : std::uint8_t {
+  kPlaybackStarted,   // value = startup time (Start -> first chunk shown)
+  kChunkSkipped,      // seq missed its deadline and will never be played
+  kParentSwitched,    // peer = the upstream given up
+  kRepairRequested,   // seq asked from peer
+  kResynced,          // fell too far behind and jumped to the newest group
+  kConnectFailed,     // peer could not be reached
+  kProtocolViolation, // peer sent something that makes no sense here
+};
+// Why an upstream was given up (Event::detail of kParentSwitched).
+enum class LossReason : std::uint8_t {
+  kConnectFailed, kDisconnected, kEvicted, kNoAnswer, kSilent, kSlow,
+};
+struct Event {
+  EventKind kind = EventKind::kProtocolViolation;
+  PeerId peer{};
+  ChunkSeq seq{};
+  Duration value{};
+  std::uint8_t detail = 0;
+};
+struct WakeAt {
+  Instant at{};
+};
+}  // namespace out
+
+using Output = std::variant<out::Transmit, out::Connect, out::Disconnect, out::Deliver, out::Event,
+                            out::WakeAt>;
+
+}  // namespace potok

@@ -1,0 +1,382 @@
+// A peer's upstream side: joining through the bootstrap, probing candidates, choosing a parent
+// per stripe, and replacing parents that vanish, stall or evict us.
+#include <algorithm>
+
+#include "core/engine.hpp"
+
+namespace potok {
+
+void Engine::start_peer() {
+  join_state_ = JoinState::kConnecting;
+  links_.try_emplace(config_.bootstrap);
+  emit(out::Connect{config_.bootstrap});  // JoinRequest goes out once the link is up
+}
+
+Duration Engine::chunk_transfer_time() const {
+  // One chunk at one stripe's rate: what a busy parent needs per child, roughly.
+  return params_.chunk_duration;
+}
+
+void Engine::on_welcome(const Welcome& w) {
+  if (join_state_ != JoinState::kAwaitingWelcome) return;
+  if (w.params.stripe_count == 0 || w.params.stripe_count > 32 || w.params.chunk_duration <= Duration{} ||
+      w.params.bitrate_bps == 0 || w.params.chunks_per_group == 0) {
+    event(out::EventKind::kProtocolViolation, config_.bootstrap);
+    return;
+  }
+  params_ = w.params;
+  have_params_ = true;
+  playout_ = Playout(params_.chunk_duration);
+  const Duration rtt = now_ - join_sent_at_;
+  clock_.known = true;
+  clock_.offset_us = w.source_time_us + us_of(rtt) / 2 - us_of(now_);
+  downstream_.reset(params_.stripe_count,
+                    capacity_slots(config_.upload_cap_bps, params_, config_.tuning.slot_headroom));
+  stripes_.assign(params_.stripe_count, StripeUpstream{});
+  group_start_ = w.group_start_seq;
+  repair_tokens_at_ = now_;
+  for (const auto& c : w.candidates) candidates_.offer(c);
+  if (Candidate* boot = candidates_.find(config_.bootstrap)) boot->rtt_ms = seconds_of(rtt) * 1000;
+  vivaldi_.observe(seconds_of(rtt) * 1000, NetCoord{});
+  // Subscribe at once to the bootstrap's best guesses (ranked by coordinates); the probes run
+  // in parallel and inform every later choice. Waiting for them would cost a round trip of
+  // startup for little gain.
+  join_state_ = JoinState::kJoined;
+  next_report_at_ = now_ + Duration{static_cast<Duration::rep>(
+                               rng_.uniform(0.5, 1.0) * static_cast<double>(config_.tuning.report_interval.count()))};
+  last_query_at_ = now_;
+  next_climb_at_ = now_ + Duration{static_cast<Duration::rep>(
+                              rng_.uniform(1.0, 2.0) * static_cast<double>(config_.tuning.climb_interval.count()))};
+  probe(config_.tuning.probe_count);
+  choose_parents();
+}
+
+void Engine::probe(int count) {
+  // Probe the most promising candidates by coordinate-predicted delay; RTT decides among them.
+  std::vector<Candidate*> order;
+  for (auto& [peer, c] : candidates_.all())
+    if (!c.probing && c.rtt_ms < 0 && c.info.spare_slots > 0 && now_ >= c.unusable_until &&
+        can_connect(config_.nat, c.info.nat))
+      order.push_back(&c);
+  std::sort(order.begin(), order.end(), [&](const Candidate* a, const Candidate* b) {
+    const double da = expected_delay_ms(*a, vivaldi_.coord(), chunk_transfer_time());
+    const double db = expected_delay_ms(*b, vivaldi_.coord(), chunk_transfer_time());
+    return da != db ? da < db : a->info.peer < b->info.peer;
+  });
+  for (int i = 0; i < count && i < static_cast<int>(order.size()); ++i) {
+    Candidate* c = order[i];
+    c->probing = true;
+    c->nonce = next_nonce_++;
+    send(c->info.peer, Ping{c->nonce, us_of(now_)});
+  }
+}
+
+void Engine::on_candidate_list(const CandidateList& list) {
+  query_outstanding_ = false;
+  for (const auto& c : list.candidates) candidates_.offer(c);
+  if (climbing_) {
+    climbing_ = false;
+    climb();
+    return;
+  }
+  probe(config_.tuning.probe_count / 2);
+  choose_parents();
+}
+
+void Engine::on_pong(PeerId from, const Pong& pong) {
+  Candidate* c = candidates_.find(from);
+  if (!c || !c->probing || pong.nonce != c->nonce) return;
+  const double rtt_ms = static_cast<double>(us_of(now_) - pong.echo_us) / 1000.0;
+  if (rtt_ms < 0 || rtt_ms > 30'000) {
+    event(out::EventKind::kProtocolViolation, from);
+    return;
+  }
+  c->probing = false;
+  c->rtt_ms = rtt_ms;
+  c->info.delay_ms = pong.delay_ms;
+  c->info.depth = pong.depth;
+  c->info.spare_slots = pong.spare_slots;
+  c->info.stripes = pong.stripes;
+  c->info.coord = pong.coord;
+  vivaldi_.observe(rtt_ms, pong.coord);
+  if (join_state_ == JoinState::kProbing) {
+    const bool all_answered = std::none_of(candidates_.all().begin(), candidates_.all().end(),
+                                           [](const auto& kv) { return kv.second.probing; });
+    if (all_answered) {
+      join_state_ = JoinState::kJoined;
+      choose_parents();
+    }
+  } else if (join_state_ == JoinState::kJoined) {
+    choose_parents();
+  }
+}
+
+void Engine::choose_parents() {
+  if (join_state_ != JoinState::kJoined || stripes_.empty()) return;
+  ChoiceInputs in;
+  in.stripes = &stripes_;
+  in.self_nat = config_.nat;
+  in.self_coord = vivaldi_.coord();
+  in.now = now_;
+  in.chunk_transfer = chunk_transfer_time();
+  for (const Assignment& a : choose_upstreams(candidates_, in)) {
+    Subscribe sub;
+    sub.stripes = a.stripes;
+    sub.capacity_slots = downstream_.capacity();
+    std::uint8_t depth_limit = 0;
+    ChunkSeq from = playout_.started() ? playout_.next() : group_start_;
+    for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
+      if (!(a.stripes & (StripeMask{1} << s))) continue;
+      StripeUpstream& up = stripes_[s];
+      up.state = StripeUpstream::State::kPending;
+      up.parent = a.parent;
+      up.since = now_;
+      up.late_streak = 0;
+      if (up.depth_before_loss != 0)
+        depth_limit = depth_limit == 0 ? up.depth_before_loss : std::min(depth_limit, up.depth_before_loss);
+    }
+    sub.depth = depth_limit;
+    // Ask from the first chunk we lack, so the parent's backfill is not a duplicate.
+    while (from <= newest_seen_ && buffer_.has(from)) from = next(from);
+    sub.from_seq = from;
+    send(a.parent, sub);
+  }
+  const bool unassigned = std::any_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& s) {
+    return s.state == StripeUpstream::State::kNone;
+  });
+  // With nobody left to try, ask at once; otherwise at most once per interval.
+  const bool nobody_left = std::none_of(candidates_.all().begin(), candidates_.all().end(), [&](const auto& kv) {
+    return kv.second.info.spare_slots > 0 && now_ >= kv.second.unusable_until;
+  });
+  const Duration interval = nobody_left ? config_.tuning.candidate_query_interval / 4
+                                        : config_.tuning.candidate_query_interval;
+  if (unassigned && !query_outstanding_ && now_ - last_query_at_ >= interval) {
+    last_query_at_ = now_;
+    query_outstanding_ = true;
+    send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer)});
+  }
+}
+
+void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
+  bool rejected = false;
+
+  for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
+    StripeUpstream& up = stripes_[s];
+    const StripeMask bit = StripeMask{1} << s;
+    if (up.state == StripeUpstream::State::kActive && up.moving_to == from && (ack.accepted & bit)) {
+      send(up.parent, Unsubscribe{bit});  // moved: release the old parent's slot at once
+      up.parent = from;
+      up.moving_to = PeerId{};
+      up.since = now_;
+      up.last_arrival = now_;
+      up.delay.reset();
+      up.late_streak = 0;
+      continue;
+    }
+    if (up.moving_to == from) up.moving_to = PeerId{};  // refused: stay until the old parent lets go
+    if (up.state != StripeUpstream::State::kPending || up.parent != from) continue;
+    if (ack.accepted & bit) {
+      up.state = StripeUpstream::State::kActive;
+      up.since = now_;
+      up.last_arrival = now_;
+      up.depth_before_loss = 0;
+    } else if (ack.rejected & bit) {
+      up.state = StripeUpstream::State::kNone;
+      rejected = true;
+    }
+  }
+  if (rejected) {
+    if (Candidate* c = candidates_.find(from)) {
+      c->info.spare_slots = 0;
+      c->unusable_until = now_ + ms(5000);
+    }
+    choose_parents();
+  }
+}
+
+void Engine::on_evict(PeerId from, const Evict& evict) {
+  // Make before break: the old parent keeps feeding us for a grace period while we subscribe
+  // to the newcomer it suggested, which joined below it with room to spare.
+  StripeMask moving = 0;
+  for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
+    if (!(evict.stripes & (StripeMask{1} << s))) continue;
+    StripeUpstream& up = stripes_[s];
+    if (up.state != StripeUpstream::State::kActive || up.parent != from) continue;
+    up.moving_to = evict.suggested;
+    moving |= StripeMask{1} << s;
+  }
+  if (!moving || evict.suggested == config_.self || evict.suggested == from) return;
+  CandidateInfo hint;
+  hint.peer = evict.suggested;
+  const Candidate* old_parent = candidates_.find(from);
+  hint.delay_ms = (old_parent ? old_parent->info.delay_ms : 0) + 50;
+  hint.depth = old_parent ? static_cast<std::uint8_t>(old_parent->info.depth + 1) : 1;
+  hint.stripes = moving;
+  hint.nat = NatClass::kOpen;  // unknown: the connect attempt will tell
+  candidates_.offer(hint);
+  Subscribe sub;
+  sub.stripes = moving;
+  sub.capacity_slots = downstream_.capacity();
+  sub.depth = 0;  // the newcomer's only parent in these stripes is our old one: not our descendant
+  sub.from_seq = seen_any_ ? next(newest_seen_) : group_start_;
+  send(evict.suggested, sub);
+}
+
+void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason) {
+  StripeUpstream& up = stripes_[stripe.value];
+  if (up.state == StripeUpstream::State::kNone) return;
+  const PeerId parent = up.parent;
+  if (tell_parent) send(parent, Unsubscribe{StripeMask{1} << stripe.value});
+  // Only a peer with children in this stripe can adopt a descendant by mistake.
+  if (up.state == StripeUpstream::State::kActive && up.depth != 0 && !downstream_.children(stripe).empty())
+    up.depth_before_loss = up.depth;
+  up.state = StripeUpstream::State::kNone;
+  up.moving_to = PeerId{};
+  up.since = now_;
+  up.late_streak = 0;
+  up.delay.reset();
+  emit(out::Event{out::EventKind::kParentSwitched, parent, ChunkSeq{stripe.value}, Duration{},
+                  static_cast<std::uint8_t>(reason)});
+  if (Candidate* c = candidates_.find(parent)) c->unusable_until = now_ + ms(10000);
+}
+
+bool Engine::parent_alive(PeerId parent) {
+  auto it = links_.find(parent);
+  if (it == links_.end() || !it->second.up) return false;
+  const Link& link = it->second;
+  // Pinged when the stripe first went quiet; alive if anything came back since.
+  return link.last_heard >= link.last_ping || now_ - link.last_ping < config_.tuning.silence_grace;
+}
+
+void Engine::ping_if_quiet(PeerId parent) {
+  auto it = links_.find(parent);
+  if (it == links_.end() || !it->second.up) return;
+  Link& link = it->second;
+  if (now_ - link.last_ping < config_.tuning.liveness_window) return;
+  link.last_ping = now_;
+  send(parent, Ping{0, us_of(now_)});
+}
+
+bool Engine::slower_than_others(StripeIndex stripe) const {
+  // Late chunks from one parent mean little if every stripe is as slow: then our playout delay
+  // is too short, and it grows by itself. A parent is slow when it lags our fastest stripe.
+  const StripeUpstream& mine = stripes_[stripe.value];
+  if (!mine.delay.primed()) return false;
+  Duration fastest = Duration::max();
+  for (std::size_t s = 0; s < stripes_.size(); ++s)
+    if (s != stripe.value && stripes_[s].delay.primed()) fastest = std::min(fastest, stripes_[s].delay.mean());
+  return fastest == Duration::max() || mine.delay.mean() > fastest + config_.tuning.slow_parent_gap;
+}
+
+void Engine::check_upstreams() {
+  const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
+  bool changed = false;
+  for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
+    StripeUpstream& up = stripes_[s];
+    if (up.state == StripeUpstream::State::kPending && now_ - up.since >= config_.tuning.subscribe_timeout) {
+      lose_parent(StripeIndex{s}, true, out::LossReason::kNoAnswer);
+      changed = true;
+      continue;
+    }
+    if (up.state == StripeUpstream::State::kNone && up.depth_before_loss != 0 &&
+        now_ - up.since > config_.tuning.stall_limit) {
+      // Nobody shallower has room. Take anyone: should that close a loop, the loop receives
+      // nothing, stalls, and breaks itself at the stall limit.
+      up.depth_before_loss = 0;
+      changed = true;
+    }
+    if (up.state != StripeUpstream::State::kActive) continue;
+    const Duration silence = now_ - up.last_arrival;
+    // One stripe period without a chunk: ask the parent whether it is still there, so that by
+    // the time the silence is suspicious we know whether it is dead or only stalled.
+    if (silence > stripe_period) ping_if_quiet(up.parent);
+    // A parent that still answers is only stalled (its own upstream broke and it is
+    // re-parenting): keep it a while and let repair cover the gap, rather than cascade the
+    // breakage down its whole subtree. A parent that answers nothing is gone.
+    const bool silent = silence > stripe_period + config_.tuning.silence_grace;
+    const bool dead = silent && (!parent_alive(up.parent) || silence > config_.tuning.stall_limit);
+    if (dead || (up.late_streak >= config_.tuning.late_streak_limit && slower_than_others(StripeIndex{s}))) {
+      lose_parent(StripeIndex{s}, true, dead ? out::LossReason::kSilent : out::LossReason::kSlow);
+      changed = true;
+    }
+  }
+  const bool unassigned = std::any_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& u) {
+    return u.state == StripeUpstream::State::kNone;
+  });
+  if (changed || (unassigned && now_ - last_query_at_ >= config_.tuning.candidate_query_interval)) {
+    if (unassigned && now_ - last_query_at_ >= config_.tuning.candidate_query_interval)
+      query_outstanding_ = false;  // an unanswered query does not block us forever
+    choose_parents();
+  }
+}
+
+void Engine::maybe_start_climb() {
+  if (now_ < next_climb_at_ || query_outstanding_ || downstream_.capacity() == 0) return;
+  next_climb_at_ = now_ + config_.tuning.climb_interval;
+  const bool settled = std::all_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& u) {
+    return u.state == StripeUpstream::State::kActive && u.delay.primed() && u.moving_to == PeerId{};
+  });
+  if (!settled) return;
+  climbing_ = true;
+  query_outstanding_ = true;
+  last_query_at_ = now_;
+  send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer)});
+}
+
+void Engine::climb() {
+  // Relays climb: the stripe we receive latest moves to a shallower parent that would take us
+  // (it has room, or would displace a weaker child), if that saves enough delay. One stripe per
+  // round, make before break, so the swarm reshapes itself gently into a capacity-ordered tree.
+  StripeUpstream* worst = nullptr;
+  std::uint8_t worst_index = 0;
+  for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
+    StripeUpstream& up = stripes_[s];
+    if (up.state != StripeUpstream::State::kActive || !up.delay.primed() || up.moving_to != PeerId{}) continue;
+    if (!worst || up.delay.mean() > worst->delay.mean()) {
+      worst = &up;
+      worst_index = s;
+    }
+  }
+  if (!worst || worst->depth <= 1) return;
+  const Candidate* best = nullptr;
+  double best_ms = static_cast<double>(us_of(worst->delay.mean() - config_.tuning.climb_gain)) / 1000.0;
+  for (const auto& [peer, c] : candidates_.all()) {
+    if (peer == worst->parent || now_ < c.unusable_until || !can_connect(config_.nat, c.info.nat)) continue;
+    if (!(c.info.stripes & (StripeMask{1} << worst_index)) || c.info.depth + 1 >= worst->depth) continue;
+    const double e = expected_delay_ms(c, vivaldi_.coord(), chunk_transfer_time());
+    if (e < best_ms) {
+      best_ms = e;
+      best = &c;
+    }
+  }
+  if (!best) return;
+  worst->moving_to = best->info.peer;
+  Subscribe sub;
+  sub.stripes = StripeMask{1} << worst_index;
+  sub.capacity_slots = downstream_.capacity();
+  sub.depth = worst->depth;  // the new parent must be shallower than us: never our descendant
+  sub.from_seq = seen_any_ ? next(newest_seen_) : group_start_;
+  send(best->info.peer, sub);
+}
+
+void Engine::send_report() {
+  next_report_at_ = now_ + config_.tuning.report_interval;
+  if (is_source() || join_state_ != JoinState::kJoined) return;
+  Report r;
+  r.delay_ms = reported_delay_ms();
+  std::uint8_t depth = 0;
+  for (const auto& s : stripes_) depth = std::max(depth, s.depth);
+  r.depth = depth;
+  // A peer that receives every stripe can relay, whether or not it plays yet.
+  r.relaying = relayable_stripes();
+  r.stripes = downstream_.open_stripes(r.relaying);
+  r.weakest_child = downstream_.weakest_in_full(r.relaying);
+  r.spare_slots = r.stripes ? downstream_.spare() : 0;
+  offer_reported_ = r.spare_slots > 0 ? r.stripes : 0;
+  last_report_at_ = now_;
+  r.capacity_slots = downstream_.capacity();
+  r.coord = vivaldi_.coord();
+  send(config_.bootstrap, r);
+}
+
+}  // namespace potok

@@ -1,0 +1,152 @@
+// What every node (source or peer) does for others: accept children, push them stripes, answer
+// repair requests and probes.
+#include <algorithm>
+
+#include "core/engine.hpp"
+#include "core/wire.hpp"
+
+namespace potok {
+
+namespace {
+constexpr double kRepairBurstChunks = 2;  // a repair budget never saves up more than this
+}
+
+std::uint8_t Engine::depth_of(StripeIndex stripe) const {
+  if (is_source()) return 0;
+  if (stripe.value >= stripes_.size()) return 255;
+  const auto& up = stripes_[stripe.value];
+  if (up.state != StripeUpstream::State::kActive) return 255;
+  // A stalled stripe is as good as none: we cannot relay what we do not receive. A parent that
+  // accepted us but has not pushed yet is fine: what it sends, we pass on.
+  const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
+  if (now_ - up.last_arrival > stripe_period + config_.tuning.silence_grace) return 255;
+  return up.depth == 0 ? 254 : up.depth;  // 254: depth not known yet, deeper than any real one
+}
+
+StripeMask Engine::relayable_stripes() const {
+  // Relaying is per stripe: a peer still missing one stripe can feed the others, which is what
+  // lets a young swarm grow before anyone has everything.
+  const std::uint8_t n = is_source() ? params_.stripe_count : static_cast<std::uint8_t>(stripes_.size());
+  StripeMask mask = 0;
+  for (std::uint8_t s = 0; s < n && s < 32; ++s)
+    if (depth_of(StripeIndex{s}) != 255) mask |= StripeMask{1} << s;
+  return mask;
+}
+
+std::uint32_t Engine::reported_delay_ms() const {
+  if (is_source()) return 0;
+  Duration worst{};
+  for (const auto& s : stripes_)
+    if (s.delay.primed()) worst = std::max(worst, s.delay.mean());
+  return static_cast<std::uint32_t>(std::max<std::int64_t>(0, worst.count() / 1000));
+}
+
+void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
+  SubscribeAck ack;
+  if (!have_params_ || join_state_ == JoinState::kLeft) {
+    ack.rejected = sub.stripes;
+    send(from, ack);
+    return;
+  }
+  for (std::uint8_t s = 0; s < params_.stripe_count; ++s) {
+    const StripeMask bit = StripeMask{1} << s;
+    if (!(sub.stripes & bit)) continue;
+    const StripeIndex stripe{s};
+    const std::uint8_t my_depth = depth_of(stripe);
+    // We can only relay a stripe we receive, and a re-parenting peer must not adopt a node at
+    // or below its old depth: that node could be its own descendant.
+    if (my_depth == 255 || (sub.depth != 0 && my_depth >= sub.depth && !is_source())) {
+      ack.rejected |= bit;
+      continue;
+    }
+    const auto result = downstream_.admit(stripe, from, sub.capacity_slots, now_);
+    switch (result.admission) {
+      case Downstream::Admission::kAccepted:
+      case Downstream::Admission::kAlreadyChild:
+        ack.accepted |= bit;
+        break;
+      case Downstream::Admission::kPreempted:
+        ack.accepted |= bit;
+        send(result.evicted, Evict{bit, from});
+        break;
+      case Downstream::Admission::kFull:
+        ack.rejected |= bit;
+        break;
+    }
+  }
+  // Anything else in the mask names stripes that do not exist.
+  const StripeMask valid = params_.stripe_count >= 32 ? ~StripeMask{0}
+                                                       : ((StripeMask{1} << params_.stripe_count) - 1);
+  ack.rejected |= sub.stripes & ~valid;
+  send(from, ack);
+
+  // Backfill: what the child asked for that we already hold, oldest first, so it can start
+  // (or continue) without waiting for the next live chunk.
+  if (!ack.accepted || !seen_any_) return;
+  // At most one group: enough to start at its keyframe, and it does not clog our uplink.
+  const std::uint64_t window = std::min<std::uint64_t>(config_.tuning.backfill_limit, params_.chunks_per_group);
+  std::uint64_t first = newest_seen_.value >= window ? newest_seen_.value - window + 1 : 0;
+  first = std::max(first, sub.from_seq.value);
+  for (std::uint64_t seq = first; seq <= newest_seen_.value; ++seq) {
+    const StripeIndex stripe = params_.stripe_of(ChunkSeq{seq});
+    if (!(ack.accepted & (StripeMask{1} << stripe.value))) continue;
+    const ChunkPtr* chunk = buffer_.find(ChunkSeq{seq});
+    if (!chunk) continue;
+    ChunkData data{*chunk, static_cast<std::uint8_t>(depth_of(stripe) + 1), true};
+    if (!take_repair_budget(wire::wire_size(data))) break;  // the child will repair the rest
+    send(from, std::move(data));
+  }
+}
+
+void Engine::on_unsubscribe(PeerId from, const Unsubscribe& unsub) {
+  for (std::uint8_t s = 0; s < downstream_.stripe_count() && s < 32; ++s)
+    if (unsub.stripes & (StripeMask{1} << s)) downstream_.remove(StripeIndex{s}, from);
+}
+
+void Engine::forward(const ChunkPtr& chunk, std::uint8_t hops, bool repair) {
+  if (!have_params_) return;
+  const StripeIndex stripe = params_.stripe_of(chunk->header.seq);
+  for (const ChildLink& child : downstream_.children(stripe)) send(child.peer, ChunkData{chunk, hops, repair});
+}
+
+bool Engine::take_repair_budget(std::uint64_t bytes) {
+  // Repairs and backfill may use only what our children do not, below the same headroom that
+  // keeps our uplink queue short: a saturated FIFO uplink delays every child's live chunks.
+  const double committed_bps = downstream_.used() * params_.stripe_bps();
+  const double usable_bps = static_cast<double>(config_.upload_cap_bps) * config_.tuning.slot_headroom;
+  const double spare_Bps = std::max(0.0, usable_bps - committed_bps) / 8;
+  const double elapsed_s = seconds_of(now_ - repair_tokens_at_);
+  repair_tokens_at_ = now_;
+  const double cap = kRepairBurstChunks * static_cast<double>(params_.chunk_bytes());
+  repair_tokens_ = std::min(cap, repair_tokens_ + spare_Bps * std::max(0.0, elapsed_s));
+  if (repair_tokens_ < static_cast<double>(bytes)) return false;
+  repair_tokens_ -= static_cast<double>(bytes);
+  return true;
+}
+
+void Engine::on_want(PeerId from, const Want& want) {
+  const ChunkPtr* chunk = buffer_.find(want.seq);
+  if (!chunk || !have_params_ || !take_repair_budget(wire::wire_size(ChunkData{*chunk, 0, true}))) {
+    send(from, NotHave{want.seq});
+    return;
+  }
+  const StripeIndex stripe = params_.stripe_of(want.seq);
+  const std::uint8_t d = depth_of(stripe);
+  send(from, ChunkData{*chunk, static_cast<std::uint8_t>(d == 255 ? 255 : d + 1), true});
+}
+
+void Engine::on_ping(PeerId from, const Ping& ping) {
+  Pong pong;
+  pong.nonce = ping.nonce;
+  pong.echo_us = ping.sent_us;
+  pong.delay_ms = reported_delay_ms();
+  std::uint8_t depth = 0;
+  for (std::uint8_t s = 0; s < stripes_.size(); ++s) depth = std::max(depth, depth_of(StripeIndex{s}));
+  pong.depth = depth;
+  pong.stripes = downstream_.open_stripes(relayable_stripes());
+  pong.spare_slots = pong.stripes ? downstream_.spare() : 0;
+  pong.coord = vivaldi_.coord();
+  send(from, pong);
+}
+
+}  // namespace potok

@@ -1,0 +1,77 @@
+// The source's side of the engine: it produces chunks and is the bootstrap that joiners ask.
+#include <algorithm>
+
+#include "core/engine.hpp"
+
+namespace potok {
+
+void Engine::start_source() {
+  params_ = config_.stream;
+  have_params_ = true;
+  clock_.known = true;  // the source clock is ours
+  downstream_.reset(params_.stripe_count,
+                    capacity_slots(config_.upload_cap_bps, params_, config_.tuning.slot_headroom));
+  stripes_.clear();
+  repair_tokens_at_ = now_;
+  join_state_ = JoinState::kJoined;
+}
+
+void Engine::on_produce(ChunkPtr chunk) {
+  if (!chunk || join_state_ != JoinState::kJoined) return;
+  const ChunkHeader& h = chunk->header;
+  if (seen_any_ && h.seq <= newest_seen_) {
+    event(out::EventKind::kProtocolViolation, config_.self, h.seq);  // ingest went backwards
+    return;
+  }
+  ++produced_;
+  seen_any_ = true;
+  newest_seen_ = h.seq;
+  ref_capture_us_ = h.capture_us;
+  if (h.keyframe) group_start_ = h.seq;
+  buffer_.insert(chunk);
+  forward(chunk, 1, false);
+}
+
+std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count) {
+  const Membership::Asker asker = membership_.describe(asker_id);
+  std::vector<CandidateInfo> list;
+  // The source offers itself while it has room, or to a relay stronger than its weakest child:
+  // the strongest relays end up right below it.
+  const StripeMask relayable = relayable_stripes();
+  const StripeMask open = downstream_.open_stripes(relayable);
+  const bool displaces = asker.capacity_slots > downstream_.weakest_in_full(relayable);
+  if (open != 0 || displaces) {
+    CandidateInfo self;
+    self.peer = config_.self;
+    self.spare_slots = std::max<std::uint16_t>(1, downstream_.spare());
+    self.stripes = displaces ? relayable : open;
+    self.nat = config_.nat;
+    self.coord = vivaldi_.coord();
+    list.push_back(self);
+  }
+  auto others = membership_.candidates_for(asker, count, now_, rng_);
+  list.insert(list.end(), others.begin(), others.end());
+  if (list.size() > static_cast<std::size_t>(count)) list.resize(count);
+  return list;
+}
+
+void Engine::on_join_request(PeerId from, const JoinRequest& join) {
+  membership_.joined(from, join, now_);
+  Welcome w;
+  w.source_time_us = us_of(now_);
+  w.params = params_;
+  w.head_seq = newest_seen_;
+  w.group_start_seq = group_start_;
+  w.swarm_size = static_cast<std::uint32_t>(membership_.size());
+  w.candidates = candidates_for(from, config_.tuning.candidates_per_answer);
+  send(from, std::move(w));
+}
+
+void Engine::on_candidate_query(PeerId from, const CandidateQuery& query) {
+  const int want = std::clamp<int>(query.want, 1, config_.tuning.candidates_per_answer);
+  CandidateList list;
+  list.candidates = candidates_for(from, want);
+  send(from, std::move(list));
+}
+
+}  // namespace potok

@@ -1,0 +1,206 @@
+// A peer's stream side: receiving chunks, forwarding them, playing them at their deadline,
+// and repairing the ones about to miss it.
+#include <algorithm>
+
+#include "core/engine.hpp"
+#include "core/wire.hpp"
+
+namespace potok {
+
+namespace {
+constexpr int kMaxRepairAttempts = 2;
+constexpr Duration kRepairRetryAfter = ms(300);
+constexpr std::uint64_t kScanLimit = 64;  // never walk more of the window than this per input
+}  // namespace
+
+std::int64_t Engine::estimated_capture_us(ChunkSeq seq) const {
+  const std::int64_t step = params_.chunk_duration.count();
+  return ref_capture_us_ + (static_cast<std::int64_t>(seq.value) - static_cast<std::int64_t>(newest_seen_.value)) * step;
+}
+
+Duration Engine::target_delay() const {
+  // The slowest stripe decides: measured if it has delivered live chunks, else what its parent
+  // announced plus half the RTT and one chunk transfer.
+  Duration worst{};
+  for (const auto& s : stripes_) {
+    if (s.delay.primed()) {
+      worst = std::max(worst, s.delay.upper());
+    } else if (s.state == StripeUpstream::State::kActive) {
+      if (const Candidate* c = candidates_.find(s.parent))
+        worst = std::max(worst, Duration{static_cast<Duration::rep>(
+                                    expected_delay_ms(*c, vivaldi_.coord(), chunk_transfer_time()) * 1000)});
+    }
+  }
+  const Duration target = worst + config_.tuning.playout_margin + config_.tuning.repair_room;
+  return std::clamp(target, config_.tuning.min_delay, config_.tuning.max_delay);
+}
+
+void Engine::on_chunk(PeerId from, const ChunkData& data) {
+  const ChunkPtr& chunk = data.chunk;
+  const ChunkHeader& h = chunk->header;
+  const std::uint64_t size = wire::wire_size(data);
+  if (!have_params_) {
+    accounting_.received(from, size, chunk->payload_size(), true);
+    return;
+  }
+  const StripeIndex stripe = params_.stripe_of(h.seq);
+  StripeUpstream& up = stripes_[stripe.value];
+  const bool from_parent = up.state != StripeUpstream::State::kNone && up.parent == from;
+  if (from_parent) {
+    if (up.state == StripeUpstream::State::kPending) {
+      up.state = StripeUpstream::State::kActive;  // the chunk beat the ack
+      up.since = now_;
+    }
+    // Only live pushes prove the stripe flows: a stalled parent may still pass on repairs.
+    if (!data.repair) {
+      up.last_arrival = now_;
+      up.depth = data.hops;
+      up.delay.add(Duration{clock_.to_source(now_) - h.capture_us});
+    }
+  }
+  // Already played past, or skipped: it is useless here, and it says our parent is too slow.
+  const bool too_late = playout_.started() && h.seq < playout_.next();
+  if (from_parent && !data.repair) up.late_streak = too_late ? up.late_streak + 1 : 0;
+
+  const auto inserted = buffer_.insert(chunk);
+  const bool useful = inserted == ChunkBuffer::Insert::kNew;
+  accounting_.received(from, size, chunk->payload_size(), !useful);
+  if (!useful) return;
+  repairs_.erase(h.seq.value);
+  if (!seen_any_ || h.seq > newest_seen_) {
+    newest_seen_ = h.seq;
+    ref_capture_us_ = h.capture_us;
+    seen_any_ = true;
+  }
+  if (h.keyframe && h.seq > group_start_) group_start_ = h.seq;
+  if (from_parent || data.repair) forward(chunk, static_cast<std::uint8_t>(std::min(254, data.hops + 1)), data.repair);
+  if (!playout_.started()) maybe_start_playout();
+  else playout_.steer(target_delay());
+}
+
+void Engine::maybe_start_playout() {
+  if (playout_.started() || !seen_any_ || !clock_.known) return;
+  // Every stripe needs a parent that accepted us, so D covers the slowest; a stripe still
+  // without one after a while must not hold the picture back forever.
+  int accepted = 0;
+  for (const auto& s : stripes_) accepted += s.state == StripeUpstream::State::kActive ? 1 : 0;
+  const bool patient = now_ - started_at_ < ms(3000);
+  if (accepted < static_cast<int>(stripes_.size()) && (patient || accepted == 0)) return;
+  const Duration delay = target_delay();
+  // Start at the oldest keyframe we can still show on time with everything after it in hand.
+  const std::uint64_t lo = newest_seen_.value >= buffer_.window() ? newest_seen_.value - buffer_.window() + 1 : 0;
+  for (std::uint64_t seq = lo; seq <= newest_seen_.value; ++seq) {
+    const ChunkPtr* c = buffer_.find(ChunkSeq{seq});
+    if (!c || !(*c)->header.keyframe) continue;
+    if (clock_.to_local((*c)->header.capture_us) + delay < now_) continue;
+    // Everything after the keyframe must be here, except on a stripe that has no parent yet:
+    // those chunks are repaired or skipped.
+    bool complete = true;
+    for (std::uint64_t s = seq; s <= newest_seen_.value && complete; ++s) {
+      const auto& up = stripes_[params_.stripe_of(ChunkSeq{s}).value];
+      complete = buffer_.has(ChunkSeq{s}) || up.state != StripeUpstream::State::kActive;
+    }
+    if (!complete) continue;
+    playout_.start(ChunkSeq{seq}, delay);
+    next_report_at_ = now_;  // tell the bootstrap at once that we can relay now
+    advance_playout();
+    return;
+  }
+}
+
+Instant Engine::head_deadline() const {
+  if (!playout_.started() || !seen_any_ || playout_.next() > newest_seen_) return kNever;
+  if (buffer_.has(playout_.next())) return kNever;
+  return playout_.deadline(estimated_capture_us(playout_.next()), clock_);
+}
+
+void Engine::advance_playout() {
+  if (!playout_.started()) {
+    maybe_start_playout();
+    return;
+  }
+  for (std::uint64_t steps = 0; steps < kScanLimit && seen_any_ && playout_.next() <= newest_seen_; ++steps) {
+    const ChunkSeq seq = playout_.next();
+    if (const ChunkPtr* c = buffer_.find(seq)) {
+      const Instant play_at = playout_.deadline((*c)->header.capture_us, clock_);
+      if (play_at < now_) {  // arrived, but too late to show: never play late
+        event(out::EventKind::kChunkSkipped, {}, seq);
+        playout_.advance(true);
+        continue;
+      }
+      if (!reported_start_) {
+        reported_start_ = true;
+        event(out::EventKind::kPlaybackStarted, {}, seq, play_at - started_at_);
+      }
+      emit(out::Deliver{*c, play_at});
+      playout_.advance(false);
+      continue;
+    }
+    if (now_ < playout_.deadline(estimated_capture_us(seq), clock_)) break;
+    event(out::EventKind::kChunkSkipped, {}, seq);
+    playout_.advance(true);
+  }
+  // A long run of skips means we are watching nothing: start over at the newest group.
+  if (playout_.skip_streak() >= 2 * params_.chunks_per_group) {
+    playout_.stop();
+    event(out::EventKind::kResynced, {}, playout_.next());
+    maybe_start_playout();
+  }
+}
+
+Instant Engine::repair_trigger(ChunkSeq seq) const {
+  const StripeUpstream& up = stripes_[params_.stripe_of(seq).value];
+  const std::int64_t capture = estimated_capture_us(seq);
+  const Instant deadline = playout_.deadline(capture, clock_);
+  if (!up.delay.primed() || up.state != StripeUpstream::State::kActive)
+    return deadline - config_.tuning.repair_room;  // no parent to wait for: ask early
+  const Instant expected = clock_.to_local(capture) + up.delay.mean() + 2 * up.delay.deviation();
+  return std::min(expected + config_.tuning.repair_grace, deadline - config_.tuning.repair_room / 2);
+}
+
+Instant Engine::next_repair_at(ChunkSeq seq) const {
+  auto it = repairs_.find(seq.value);
+  if (it == repairs_.end() || it->second.attempts == 0) return repair_trigger(seq);
+  if (it->second.attempts >= kMaxRepairAttempts) return kNever;
+  // Asked once: try someone else if no chunk (or a NotHave, which clears asked_at) came back.
+  return it->second.refused ? now_ : it->second.asked_at + kRepairRetryAfter;
+}
+
+void Engine::check_repairs() {
+  if (!playout_.started() || !seen_any_) return;
+  // Forget repairs we have played past.
+  for (auto it = repairs_.begin(); it != repairs_.end();)
+    it = it->first < playout_.next().value ? repairs_.erase(it) : std::next(it);
+
+  std::uint64_t scanned = 0;
+  for (ChunkSeq seq = playout_.next(); seq <= newest_seen_ && scanned < kScanLimit; seq = next(seq), ++scanned) {
+    if (buffer_.has(seq) || now_ < next_repair_at(seq)) continue;
+    RepairState& r = repairs_[seq.value];
+    // Ask the fastest other parent; they receive every stripe, so they hold it if they are
+    // ahead of us.
+    const StripeIndex stripe = params_.stripe_of(seq);
+    PeerId helper{};
+    Duration best = Duration::max();
+    for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
+      const StripeUpstream& up = stripes_[s];
+      if (up.state != StripeUpstream::State::kActive || !up.delay.primed()) continue;
+      if (up.parent == r.asked || (s == stripe.value && r.attempts == 0 && up.late_streak == 0)) continue;
+      if (up.delay.mean() < best) {
+        best = up.delay.mean();
+        helper = up.parent;
+      }
+    }
+    if (best == Duration::max()) {
+      r.attempts = kMaxRepairAttempts;  // nobody to ask; the deadline will skip it
+      continue;
+    }
+    ++r.attempts;
+    r.refused = false;
+    r.asked = helper;
+    r.asked_at = now_;
+    send(helper, Want{seq});
+    event(out::EventKind::kRepairRequested, helper, seq);
+  }
+}
+
+}  // namespace potok

@@ -1,0 +1,102 @@
+#include "core/upstream.hpp"
+
+#include <algorithm>
+
+#include "core/vivaldi.hpp"
+
+namespace potok {
+
+namespace {
+constexpr double kSameParentPenaltyMs = 60;  // per stripe already taken from that parent
+}
+
+void CandidatePool::offer(const CandidateInfo& info) {
+  auto it = pool_.find(info.peer);
+  if (it != pool_.end()) {
+    it->second.info = info;
+    return;
+  }
+  if (pool_.size() >= limit_) {
+    // Forget the least useful candidate we are not probing: one with no room first, then the
+    // one with the worst reported delay.
+    auto badness = [](const Candidate& c) {
+      return c.info.spare_slots == 0 ? 1e12 : static_cast<double>(c.info.delay_ms);
+    };
+    auto worst = pool_.end();
+    for (auto i = pool_.begin(); i != pool_.end(); ++i) {
+      if (i->second.probing) continue;
+      if (worst == pool_.end() || badness(i->second) > badness(worst->second) ||
+          (badness(i->second) == badness(worst->second) && i->first > worst->first))
+        worst = i;
+    }
+    if (worst == pool_.end() || badness(worst->second) <= static_cast<double>(info.delay_ms)) return;
+    pool_.erase(worst);
+  }
+  Candidate c;
+  c.info = info;
+  pool_.emplace(info.peer, c);
+}
+
+const Candidate* CandidatePool::find(PeerId peer) const {
+  auto it = pool_.find(peer);
+  return it == pool_.end() ? nullptr : &it->second;
+}
+
+Candidate* CandidatePool::find(PeerId peer) {
+  auto it = pool_.find(peer);
+  return it == pool_.end() ? nullptr : &it->second;
+}
+
+double expected_delay_ms(const Candidate& c, const NetCoord& self_coord, Duration chunk_transfer) {
+  const double rtt = c.rtt_ms >= 0 ? c.rtt_ms : predicted_rtt_ms(self_coord, c.info.coord);
+  return c.info.delay_ms + rtt / 2 + static_cast<double>(chunk_transfer.count()) / 1000.0;
+}
+
+std::vector<Assignment> choose_upstreams(CandidatePool& pool, const ChoiceInputs& in) {
+  std::vector<Assignment> result;
+  const auto& stripes = *in.stripes;
+  auto assignment_for = [&](PeerId p) -> Assignment& {
+    for (auto& a : result)
+      if (a.parent == p) return a;
+    result.push_back({p, 0});
+    return result.back();
+  };
+  auto stripes_from = [&](PeerId p) {
+    int n = 0;
+    for (const auto& s : stripes)
+      if (s.state != StripeUpstream::State::kNone && s.parent == p) ++n;
+    for (const auto& a : result)
+      if (a.parent == p) n += __builtin_popcount(a.stripes);
+    return n;
+  };
+
+  for (std::size_t s = 0; s < stripes.size(); ++s) {
+    if (stripes[s].state != StripeUpstream::State::kNone) continue;
+    const std::uint8_t depth_limit = stripes[s].depth_before_loss;
+    Candidate* best = nullptr;
+    double best_score = 0;
+    bool best_respects_depth = false;
+    for (auto& [peer, c] : pool.all()) {
+      if (c.info.spare_slots == 0 || in.now < c.unusable_until) continue;
+      if (!(c.info.stripes & (StripeMask{1} << s))) continue;
+      if (!can_connect(in.self_nat, c.info.nat)) continue;
+      const bool respects_depth = depth_limit == 0 || c.info.depth < depth_limit;
+      const double score = expected_delay_ms(c, in.self_coord, in.chunk_transfer) +
+                           kSameParentPenaltyMs * stripes_from(peer);
+      // A candidate that cannot be our descendant always beats one that might be.
+      if (!best || (respects_depth && !best_respects_depth) ||
+          (respects_depth == best_respects_depth &&
+           (score < best_score || (score == best_score && peer < best->info.peer)))) {
+        best = &c;
+        best_score = score;
+        best_respects_depth = respects_depth;
+      }
+    }
+    if (!best) continue;
+    --best->info.spare_slots;
+    assignment_for(best->info.peer).stripes |= StripeMask{1} << s;
+  }
+  return result;
+}
+
+}  // namespace potok

@@ -1,0 +1,78 @@
+// Where a peer receives each stripe from, and who else it could receive it from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "core/delay_estimator.hpp"
+#include "core/messages.hpp"
+#include "core/time.hpp"
+
+namespace potok {
+
+struct StripeUpstream {
+  enum class State : std::uint8_t { kNone, kPending, kActive };
+  State state = State::kNone;
+  PeerId parent{};
+  Instant since{};         // when the current state began
+  Instant last_arrival{};  // last chunk of this stripe from the parent
+  DelayEstimator delay;    // source capture -> arrival here, live pushes only
+  std::uint8_t depth = 0;  // hops from the source, from the last chunk
+  std::uint8_t depth_before_loss = 0;  // kept while re-parenting, to refuse our own descendants
+  PeerId moving_to{};  // evicted: subscribing here while the old parent still feeds us
+  int late_streak = 0;
+};
+
+struct Candidate {
+  CandidateInfo info;
+  double rtt_ms = -1;  // measured by Ping/Pong; -1 until then
+  bool probing = false;
+  std::uint32_t nonce = 0;
+  Instant unusable_until = kLongAgo;  // after a connect failure or a rejection
+};
+
+// The peers this peer knows as possible upstreams, with what it last heard of them.
+class CandidatePool {
+ public:
+  explicit CandidatePool(std::size_t limit) : limit_(limit) {}
+
+  // Adds or refreshes; keeps our own measured RTT.
+  void offer(const CandidateInfo& info);
+  Candidate* find(PeerId peer);
+  const Candidate* find(PeerId peer) const;
+  void erase(PeerId peer) { pool_.erase(peer); }
+  std::size_t size() const { return pool_.size(); }
+  std::unordered_map<PeerId, Candidate>& all() { return pool_; }
+
+ private:
+  std::size_t limit_;
+  std::unordered_map<PeerId, Candidate> pool_;
+};
+
+// One stripe assignment decided by choose_upstreams().
+struct Assignment {
+  PeerId parent;
+  StripeMask stripes = 0;
+};
+
+struct ChoiceInputs {
+  const std::vector<StripeUpstream>* stripes = nullptr;
+  NatClass self_nat = NatClass::kOpen;
+  NetCoord self_coord;
+  Instant now;
+  Duration chunk_transfer{};  // time to send one chunk at one stripe's rate
+};
+
+// Picks a parent for every stripe in state kNone: the candidate that minimises the expected
+// delay behind the source through it (its own delay + half the RTT + one chunk transfer),
+// spreading stripes over different parents and never exceeding anyone's spare slots. A
+// re-parenting stripe only takes parents shallower than it was, so it cannot adopt a
+// descendant.
+std::vector<Assignment> choose_upstreams(CandidatePool& pool, const ChoiceInputs& in);
+
+// Expected delay behind the source if we received through `c`, in milliseconds.
+double expected_delay_ms(const Candidate& c, const NetCoord& self_coord, Duration chunk_transfer);
+
+}  // namespace potok

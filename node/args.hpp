@@ -1,0 +1,37 @@
+// A small, strict command-line parser: every option is declared, every value is checked, and
+// anything unknown or malformed is an error naming the option. No third-party library.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace potok::cli {
+
+class Args {
+ public:
+  Args(std::vector<std::string> argv) : argv_(std::move(argv)) {}
+
+  // Each getter consumes its option; error() is set on a malformed value.
+  bool flag(const std::string& name);
+  std::optional<std::string> text(const std::string& name);
+  std::optional<std::uint64_t> integer(const std::string& name, std::uint64_t min, std::uint64_t max);
+  std::optional<double> number(const std::string& name, double min, double max);
+
+  // After all getters: anything left over is an unknown option.
+  bool finish();
+  const std::string& error() const { return error_; }
+  bool ok() const { return error_.empty(); }
+
+ private:
+  std::optional<std::string> take(const std::string& name);
+  void fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+  }
+
+  std::vector<std::string> argv_;
+  std::string error_;
+};
+
+}  // namespace potok::cli

@@ -1,0 +1,26 @@
+# The `potok` command line, from the outside: help that exits 0, and bad input refused with a
+# non-zero exit status and a message on stderr that says what was wrong.
+#
+# tests/expect_ok.sh   CMD... -- REGEX : exit 0 and REGEX on stdout (help goes to stdout)
+# tests/expect_fail.sh CMD... -- REGEX : exit 1..125 (no crash or signal), no sanitizer report,
+#                                        and REGEX on one line of stderr
+# For a bad value the message must name both the option and the value it refused, on one line
+# (either order): a usage dump alone, which names every option, must not pass.
+
+function(potok_cli_test name kind)
+  # ARGN: arguments for potok, then `--`, then the regex
+  add_test(NAME cli_${name}
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/expect_${kind}.sh $<TARGET_FILE:potok> ${ARGN})
+  set_tests_properties(cli_${name} PROPERTIES TIMEOUT 30 LABELS "cli")
+endfunction()
+
+potok_cli_test(help ok --help -- "Usage")
+potok_cli_test(sim_help ok sim --help -- "--peers")
+
+potok_cli_test(unknown_option fail --bogus -- "--bogus")
+potok_cli_test(unknown_command fail nosuchcommand -- "nosuchcommand")
+potok_cli_test(sim_negative_peers fail sim --peers -5 -- "--peers.*-5|-5.*--peers")
+potok_cli_test(sim_non_numeric_peers fail sim --peers abc -- "--peers.*abc|abc.*--peers")
+# "0" as a value of its own, not the 0 of "60" or "10.0" in a help line.
+potok_cli_test(sim_zero_duration fail sim --duration 0 --
+  "--duration.*(^|[^0-9.])0([^0-9.]|$)|(^|[^0-9.-])0([^0-9.]|$).*--duration")
