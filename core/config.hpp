@@ -22,6 +22,8 @@ struct Tuning {
   Duration silence_grace = ms(400);     // beyond one stripe period, before a parent is suspect
   Duration liveness_window = ms(1000);  // at most one "are you there" Ping per quiet parent per window
   Duration stall_limit = ms(3000);      // how long a live but silent parent may stall a stripe
+  Duration keepalive = ms(2000);        // a child says something to each parent at least this often
+  Duration child_timeout = ms(6000);    // a child heard nothing from for this long is gone
   int late_streak_limit = 3;            // chunks in a row that missed our deadline via one parent
   Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it
   Duration playout_margin = ms(150);    // jitter room above the slowest stripe's arrival delay

@@ -4,10 +4,12 @@
 
 namespace potok {
 
-void Downstream::reset(std::uint8_t stripe_count, std::uint16_t capacity_slots) {
+void Downstream::reset(std::uint8_t stripe_count, std::uint16_t capacity_slots, std::uint8_t rotation) {
   by_stripe_.assign(stripe_count, {});
+  rotation_ = stripe_count ? static_cast<std::uint8_t>(rotation % stripe_count) : 0;
   capacity_ = capacity_slots;
   used_ = 0;
+  leaving_ = 0;
 }
 
 std::size_t Downstream::staying(StripeIndex stripe) const {
@@ -16,8 +18,15 @@ std::size_t Downstream::staying(StripeIndex stripe) const {
       std::count_if(list.begin(), list.end(), [](const ChildLink& c) { return !c.leaving(); }));
 }
 
+std::uint16_t Downstream::stripe_quota(StripeIndex stripe) const {
+  const std::size_t n = by_stripe_.size();
+  if (n == 0 || stripe.value >= n) return 0;
+  const std::size_t position = (stripe.value + n - rotation_) % n;
+  return static_cast<std::uint16_t>(capacity_ / n + (position < capacity_ % n ? 1 : 0));
+}
+
 bool Downstream::has_room(StripeIndex stripe) const {
-  return used_ < capacity_ && stripe.value < by_stripe_.size() && staying(stripe) < stripe_quota();
+  return used_ < capacity_ && stripe.value < by_stripe_.size() && staying(stripe) < stripe_quota(stripe);
 }
 
 bool Downstream::has_child(StripeIndex stripe, PeerId peer) const {
@@ -75,6 +84,7 @@ Downstream::AdmitResult Downstream::admit(StripeIndex stripe, PeerId peer,
   if (weakest == list.rend() || weakest->capacity_slots >= peer_capacity) return result;
   weakest->leaving_since = now;
   --used_;
+  ++leaving_;
   result.admission = Admission::kPreempted;
   result.evicted = weakest->peer;
   insert_sorted(stripe, {peer, peer_capacity, kNever});
@@ -86,7 +96,7 @@ void Downstream::remove(StripeIndex stripe, PeerId peer) {
   auto& list = by_stripe_[stripe.value];
   auto it = std::find_if(list.begin(), list.end(), [&](const ChildLink& c) { return c.peer == peer; });
   if (it == list.end()) return;
-  if (!it->leaving()) --used_;
+  (it->leaving() ? leaving_ : used_) -= 1;
   list.erase(it);
 }
 
@@ -103,14 +113,19 @@ StripeMask Downstream::remove_everywhere(PeerId peer) {
 }
 
 void Downstream::expire_leaving(Instant now, Duration grace) {
-  for (auto& list : by_stripe_)
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [&](const ChildLink& c) { return c.leaving() && now - c.leaving_since >= grace; }),
-               list.end());
+  if (leaving_ == 0) return;
+  for (auto& list : by_stripe_) {
+    const auto gone = std::remove_if(list.begin(), list.end(), [&](const ChildLink& c) {
+      return c.leaving() && now - c.leaving_since >= grace;
+    });
+    leaving_ -= static_cast<std::uint16_t>(list.end() - gone);
+    list.erase(gone, list.end());
+  }
 }
 
 Instant Downstream::next_expiry(Duration grace) const {
   Instant next = kNever;
+  if (leaving_ == 0) return next;
   for (const auto& list : by_stripe_)
     for (const ChildLink& c : list)
       if (c.leaving()) next = std::min(next, c.leaving_since + grace);

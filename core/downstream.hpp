@@ -2,6 +2,8 @@
 //
 // A slot is one stripe to one child (bitrate / stripe_count of upload). Each stripe may take an
 // equal share of the slots, so the stripes every joiner asks for first cannot starve the others.
+// When the slots do not divide evenly, the extra ones go to stripes starting at a per-peer
+// rotation, so that across the swarm no stripe is short of relays.
 //
 // When a stripe's share is full and a stronger relay asks, the weakest child is evicted and
 // pointed at the newcomer, which has just arrived with room to spare: this is how strong relays
@@ -30,14 +32,13 @@ class Downstream {
  public:
   explicit Downstream(std::uint8_t stripe_count = 0) { reset(stripe_count, 0); }
 
-  void reset(std::uint8_t stripe_count, std::uint16_t capacity_slots);
+  void reset(std::uint8_t stripe_count, std::uint16_t capacity_slots, std::uint8_t rotation = 0);
   std::uint16_t capacity() const { return capacity_; }
   std::uint16_t used() const { return used_; }  // children that stay; leaving ones not counted
   std::uint16_t spare() const { return used_ >= capacity_ ? 0 : capacity_ - used_; }
-  std::uint16_t stripe_quota() const {
-    const auto n = by_stripe_.empty() ? 1 : by_stripe_.size();
-    return static_cast<std::uint16_t>((capacity_ + n - 1) / n);
-  }
+  // Children `stripe` may take: capacity / stripes, plus one for the first (capacity mod
+  // stripes) stripes counted from the rotation. The quotas add up to the capacity.
+  std::uint16_t stripe_quota(StripeIndex stripe) const;
   bool has_room(StripeIndex stripe) const;
   // Stripes among `relayable` that can take one more child.
   StripeMask open_stripes(StripeMask relayable) const;
@@ -71,6 +72,8 @@ class Downstream {
   std::vector<std::vector<ChildLink>> by_stripe_;
   std::uint16_t capacity_ = 0;
   std::uint16_t used_ = 0;
+  std::uint16_t leaving_ = 0;  // children evicted and still fed; most of the time none
+  std::uint8_t rotation_ = 0;
 };
 
 }  // namespace potok

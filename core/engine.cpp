@@ -14,7 +14,7 @@ constexpr Duration kMembershipExpiry = ms(16000);
 Engine::Engine(EngineConfig config)
     : config_(config),
       rng_(config.seed),
-      membership_(kMembershipExpiry),
+      membership_(kMembershipExpiry, config.stream.stripe_count),
       candidates_(static_cast<std::size_t>(config.tuning.candidate_pool_limit)),
       playout_(config.stream.chunk_duration) {
   accounting_.set_per_peer(true);
@@ -52,13 +52,15 @@ void Engine::handle_input(Input input) {
   }
   // Whenever our offer changes (room or none, which stripes), tell the bootstrap soon: joiners
   // are waiting for room, and a full peer should stop being handed out.
-  if (!is_source() && join_state_ == JoinState::kJoined) {
+  if (!is_source() && join_state_ == JoinState::kJoined && now_ - last_offer_check_ >= ms(100)) {
+    last_offer_check_ = now_;
     const StripeMask offering = downstream_.open_stripes(relayable_stripes());
     if (offering != offer_reported_)
       next_report_at_ = std::min(next_report_at_, last_report_at_ + config_.tuning.min_report_gap);
   }
   if (now_ >= next_report_at_) send_report();
   if (!is_source() && join_state_ == JoinState::kJoined) maybe_start_climb();
+  if (join_state_ == JoinState::kJoined && now_ >= next_liveness_sweep_) keep_links_alive();
 }
 
 Output Engine::poll_output() {
@@ -123,6 +125,7 @@ void Engine::send(PeerId to, Message message) {
   auto [it, inserted] = links_.try_emplace(to);
   Link& link = it->second;
   if (link.up) {
+    link.last_sent = now_;
     accounting_.sent(to, wire::wire_size(message), wire::payload_bytes(message));
     emit(out::Transmit{to, std::move(message)});
     return;
@@ -134,6 +137,7 @@ void Engine::send(PeerId to, Message message) {
 void Engine::on_connected(PeerId peer) {
   Link& link = links_[peer];
   link.up = true;
+  link.last_heard = now_;
   std::vector<Message> pending;
   pending.swap(link.pending);
   for (auto& m : pending) send(peer, std::move(m));
@@ -190,6 +194,7 @@ void Engine::on_timer() {
 
 Instant Engine::next_wake() const {
   Instant wake = std::min(next_report_at_, downstream_.next_expiry(config_.tuning.eviction_grace));
+  if (join_state_ == JoinState::kJoined) wake = std::min(wake, next_liveness_sweep_);
   if (join_state_ == JoinState::kProbing) wake = std::min(wake, probe_deadline_);
   if (join_state_ != JoinState::kJoined || is_source()) return wake;
   if (downstream_.capacity() > 0) wake = std::min(wake, next_climb_at_);
@@ -203,8 +208,8 @@ Instant Engine::next_wake() const {
       case StripeUpstream::State::kActive:
       {
         // Once silent, look again every 100 ms until the parent answers or is given up.
-        const Instant quiet = s.last_arrival + stripe_period;
-        const Instant suspect = quiet + config_.tuning.silence_grace;
+        const Instant quiet = s.last_arrival + stripe_period + config_.tuning.silence_grace / 2;
+        const Instant suspect = s.last_arrival + stripe_period + config_.tuning.silence_grace;
         if (quiet > now_) wake = std::min(wake, quiet);
         wake = std::min(wake, suspect > now_ ? suspect : now_ + ms(100));
         break;
@@ -214,15 +219,40 @@ Instant Engine::next_wake() const {
         break;
     }
   }
-  if (any_unassigned) wake = std::min(wake, last_query_at_ + config_.tuning.candidate_query_interval);
+  if (any_unassigned) wake = std::min(wake, last_query_at_ + config_.tuning.candidate_query_interval / 4);
   wake = std::min(wake, head_deadline());
   if (playout_.started() && seen_any_) {
     int scanned = 0;
-    for (ChunkSeq s = playout_.next(); s <= newest_seen_ && scanned < 64; s = next(s), ++scanned) {
+    for (ChunkSeq s = first_gap(); s <= newest_seen_ && scanned < 64; s = next(s), ++scanned) {
       if (!buffer_.has(s)) wake = std::min(wake, next_repair_at(s));
     }
   }
   return std::max(wake, now_);
+}
+
+void Engine::keep_links_alive() {
+  // Transports do not always tell us a peer vanished (a crashed tab, a dead NAT mapping), so
+  // children keep saying something to their parents, and parents drop the children that stop.
+  next_liveness_sweep_ = now_ + config_.tuning.keepalive;
+  for (const StripeUpstream& up : stripes_) {
+    if (up.state != StripeUpstream::State::kActive) continue;
+    auto it = links_.find(up.parent);
+    if (it != links_.end() && it->second.up && now_ - it->second.last_sent >= config_.tuning.keepalive)
+      send(up.parent, Ping{0, us_of(now_)});
+  }
+  std::vector<PeerId> silent;
+  for (std::uint8_t s = 0; s < downstream_.stripe_count(); ++s) {
+    for (const ChildLink& child : downstream_.children(StripeIndex{s})) {
+      auto it = links_.find(child.peer);
+      if (it == links_.end() || now_ - it->second.last_heard > config_.tuning.child_timeout)
+        silent.push_back(child.peer);
+    }
+  }
+  for (PeerId peer : silent) {
+    downstream_.remove_everywhere(peer);
+    links_.erase(peer);
+    emit(out::Disconnect{peer});
+  }
 }
 
 void Engine::leave() {

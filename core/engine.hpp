@@ -58,6 +58,7 @@ class Engine {
     bool up = false;
     Instant last_heard = kLongAgo;  // any message from the peer: it is alive
     Instant last_ping = kLongAgo;   // our last liveness probe
+    Instant last_sent = kLongAgo;   // anything we sent: a child that sends nothing is gone
     std::vector<Message> pending;   // queued until the transport is up
   };
   struct RepairState {
@@ -109,6 +110,7 @@ class Engine {
   void choose_parents();
   void lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason);
   void check_upstreams();
+  void keep_links_alive();  // keepalives to parents, and forget children that went silent
   bool parent_alive(PeerId parent);
   void ping_if_quiet(PeerId parent);
   bool slower_than_others(StripeIndex stripe) const;
@@ -126,6 +128,7 @@ class Engine {
   std::int64_t estimated_capture_us(ChunkSeq seq) const;
   Instant repair_trigger(ChunkSeq seq) const;
   Instant next_repair_at(ChunkSeq seq) const;
+  ChunkSeq first_gap() const;  // the first chunk from the playhead on that we lack
   Instant head_deadline() const;
 
   EngineConfig config_;
@@ -163,12 +166,15 @@ class Engine {
   Instant next_climb_at_ = kNever;
   StripeMask offer_reported_ = 0;  // stripes our last report offered slots in
   Instant last_report_at_ = kLongAgo;
+  Instant last_offer_check_ = kLongAgo;
+  Instant next_liveness_sweep_ = kLongAgo;
   std::uint32_t next_nonce_ = 1;
 
   // Playback and repair
   Playout playout_;
   bool reported_start_ = false;
   std::unordered_map<std::uint64_t, RepairState> repairs_;
+  mutable ChunkSeq scan_from_{};  // cache for first_gap()
   double repair_tokens_ = 0;  // bytes of upload we may spend on repairs
   Instant repair_tokens_at_{};
 };

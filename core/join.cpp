@@ -31,7 +31,8 @@ void Engine::on_welcome(const Welcome& w) {
   clock_.known = true;
   clock_.offset_us = w.source_time_us + us_of(rtt) / 2 - us_of(now_);
   downstream_.reset(params_.stripe_count,
-                    capacity_slots(config_.upload_cap_bps, params_, config_.tuning.slot_headroom));
+                    capacity_slots(config_.upload_cap_bps, params_, config_.tuning.slot_headroom),
+                    static_cast<std::uint8_t>(config_.self.value % params_.stripe_count));
   stripes_.assign(params_.stripe_count, StripeUpstream{});
   group_start_ = w.group_start_seq;
   repair_tokens_at_ = now_;
@@ -113,6 +114,9 @@ void Engine::on_pong(PeerId from, const Pong& pong) {
 
 void Engine::choose_parents() {
   if (join_state_ != JoinState::kJoined || stripes_.empty()) return;
+  if (std::none_of(stripes_.begin(), stripes_.end(),
+                   [](const StripeUpstream& u) { return u.state == StripeUpstream::State::kNone; }))
+    return;
   ChoiceInputs in;
   in.stripes = &stripes_;
   in.self_nat = config_.nat;
@@ -287,9 +291,9 @@ void Engine::check_upstreams() {
     }
     if (up.state != StripeUpstream::State::kActive) continue;
     const Duration silence = now_ - up.last_arrival;
-    // One stripe period without a chunk: ask the parent whether it is still there, so that by
-    // the time the silence is suspicious we know whether it is dead or only stalled.
-    if (silence > stripe_period) ping_if_quiet(up.parent);
+    // Half the grace past a stripe period without a chunk: ask the parent whether it is still
+    // there, so that by the time the silence is suspicious we know whether it is dead or stalled.
+    if (silence > stripe_period + config_.tuning.silence_grace / 2) ping_if_quiet(up.parent);
     // A parent that still answers is only stalled (its own upstream broke and it is
     // re-parenting): keep it a while and let repair cover the gap, rather than cascade the
     // breakage down its whole subtree. A parent that answers nothing is gone.
@@ -303,7 +307,8 @@ void Engine::check_upstreams() {
   const bool unassigned = std::any_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& u) {
     return u.state == StripeUpstream::State::kNone;
   });
-  if (changed || (unassigned && now_ - last_query_at_ >= config_.tuning.candidate_query_interval)) {
+  const Duration retry = config_.tuning.candidate_query_interval / 4;
+  if (changed || (unassigned && now_ - last_query_at_ >= retry)) {
     if (unassigned && now_ - last_query_at_ >= config_.tuning.candidate_query_interval)
       query_outstanding_ = false;  // an unanswered query does not block us forever
     choose_parents();
@@ -363,20 +368,25 @@ void Engine::send_report() {
   next_report_at_ = now_ + config_.tuning.report_interval;
   if (is_source() || join_state_ != JoinState::kJoined) return;
   Report r;
-  r.delay_ms = reported_delay_ms();
-  std::uint8_t depth = 0;
-  for (const auto& s : stripes_) depth = std::max(depth, s.depth);
-  r.depth = depth;
-  // A peer that receives every stripe can relay, whether or not it plays yet.
-  r.relaying = relayable_stripes();
-  r.stripes = downstream_.open_stripes(r.relaying);
-  r.weakest_child = downstream_.weakest_in_full(r.relaying);
-  r.spare_slots = r.stripes ? downstream_.spare() : 0;
-  offer_reported_ = r.spare_slots > 0 ? r.stripes : 0;
-  last_report_at_ = now_;
   r.capacity_slots = downstream_.capacity();
+  r.spare_slots = downstream_.spare();
   r.coord = vivaldi_.coord();
-  send(config_.bootstrap, r);
+  const StripeMask relayable = relayable_stripes();
+  for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
+    const StripeIndex stripe{s};
+    const StripeUpstream& up = stripes_[s];
+    StripeOffer o;
+    if (relayable & (StripeMask{1} << s)) {
+      o.depth = depth_of(stripe);
+      o.delay_ms = static_cast<std::uint16_t>(std::clamp<std::int64_t>(us_of(up.delay.mean()) / 1000, 0, 65535));
+      o.room = downstream_.has_room(stripe);
+      o.weakest_child = o.room ? 0xFFFF : downstream_.weakest_in_full(StripeMask{1} << s);
+    }
+    r.stripes.push_back(o);
+  }
+  offer_reported_ = downstream_.open_stripes(relayable);
+  last_report_at_ = now_;
+  send(config_.bootstrap, std::move(r));
 }
 
 }  // namespace potok

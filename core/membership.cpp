@@ -1,135 +1,127 @@
 #include "core/membership.hpp"
 
 #include <algorithm>
-
-#include "core/vivaldi.hpp"
+#include <map>
 
 namespace potok {
 
 namespace {
-constexpr int kSampleFactor = 6;  // look at this many random entries per candidate returned
-}
+constexpr int kRoomPerStripe = 3;      // relays with room handed out per stripe
+constexpr int kDisplacePerStripe = 2;  // full relays a strong asker could displace a child of
+constexpr int kWalkLimit = 16;         // entries looked at per list, so stale ones cost little
+constexpr int kHandoutPenaltyMs = 100; // a relay just handed out looks this much slower
+}  // namespace
 
-void Membership::unlist_from(std::vector<PeerId>& items, std::size_t Entry::*index, Entry& entry) {
-  const std::size_t idx = entry.*index;
-  if (idx == SIZE_MAX) return;
-  const PeerId moved = items.back();
-  items[idx] = moved;
-  items.pop_back();
-  if (idx < items.size()) entries_[moved].*index = idx;
-  entry.*index = SIZE_MAX;
-}
-
-void Membership::unlist(Entry& entry) {
-  unlist_from(with_spare_, &Entry::spare_index, entry);
-  unlist_from(all_, &Entry::all_index, entry);
-  relays_by_delay_.erase({entry.info.delay_ms, entry.info.peer});
-}
-
-void Membership::list(PeerId peer, Entry& entry) {
-  if (entry.all_index == SIZE_MAX) {
-    entry.all_index = all_.size();
-    all_.push_back(peer);
+void Membership::index(PeerId peer, const Entry& e) {
+  for (std::size_t s = 0; s < e.stripes.size() && s < room_.size(); ++s) {
+    const StripeOffer& o = e.stripes[s];
+    if (o.depth == 255) continue;
+    (o.room ? room_ : full_)[s].insert(key_of(peer, o));
   }
-  const bool has_room = entry.info.spare_slots > 0 && entry.info.stripes != 0;
-  if (has_room && entry.spare_index == SIZE_MAX) {
-    entry.spare_index = with_spare_.size();
-    with_spare_.push_back(peer);
-  } else if (!has_room) {
-    unlist_from(with_spare_, &Entry::spare_index, entry);
+}
+
+void Membership::unindex(PeerId peer, const Entry& e) {
+  for (std::size_t s = 0; s < e.stripes.size() && s < room_.size(); ++s) {
+    room_[s].erase(key_of(peer, e.stripes[s]));
+    full_[s].erase(key_of(peer, e.stripes[s]));
   }
 }
 
 void Membership::joined(PeerId peer, const JoinRequest& join, Instant now) {
   Entry& e = entries_[peer];
-  relays_by_delay_.erase({e.info.delay_ms, peer});
-  e.info = CandidateInfo{};
-  e.info.peer = peer;
-  e.info.nat = join.nat;
-  e.info.coord = join.coord;
-  e.capacity_slots = join.capacity_slots;
-  e.relaying = 0;  // it relays nothing until it receives something; its report will say
-  e.weakest_child = 0xFFFF;
-  e.last_seen = now;
-  list(peer, e);
+  unindex(peer, e);
+  e = Entry{join.nat, join.coord, join.capacity_slots, 0, now, {}};  // relays nothing yet
 }
 
 void Membership::reported(PeerId peer, const Report& report, Instant now) {
-  if (!entries_.count(peer)) joined(peer, JoinRequest{report.capacity_slots, NatClass::kOpen, report.coord}, now);
   Entry& e = entries_[peer];
-  relays_by_delay_.erase({e.info.delay_ms, peer});
-  if (report.relaying != 0 && report.capacity_slots > 0) relays_by_delay_.insert({report.delay_ms, peer});
-  e.info.delay_ms = report.delay_ms;
-  e.info.depth = report.depth;
-  e.info.stripes = report.stripes;
-  e.info.spare_slots = report.stripes ? report.spare_slots : 0;
-  e.info.coord = report.coord;
+  unindex(peer, e);
+  e.coord = report.coord;
   e.capacity_slots = report.capacity_slots;
-  e.relaying = report.relaying;
-  e.weakest_child = report.weakest_child;
+  e.spare_slots = report.spare_slots;
+  e.stripes = report.stripes;
   e.last_seen = now;
-  list(peer, e);
+  if (e.capacity_slots > 0) index(peer, e);
 }
 
 void Membership::left(PeerId peer) {
   auto it = entries_.find(peer);
   if (it == entries_.end()) return;
-  unlist(it->second);
+  unindex(peer, it->second);
   entries_.erase(it);
 }
 
 Membership::Asker Membership::describe(PeerId peer) const {
   auto it = entries_.find(peer);
   if (it == entries_.end()) return Asker{};
-  return Asker{peer, it->second.info.nat, it->second.info.coord, it->second.capacity_slots};
+  return Asker{peer, it->second.nat, it->second.coord, it->second.capacity_slots};
 }
 
-bool Membership::expired(PeerId peer, Instant now) {
+bool Membership::usable(PeerId peer, const Asker& asker, Instant now) {
   auto it = entries_.find(peer);
-  if (it == entries_.end()) return true;
-  if (now - it->second.last_seen <= expiry_) return false;
-  unlist(it->second);  // lazily forget the silent
-  entries_.erase(it);
-  return true;
+  if (it == entries_.end()) return false;
+  if (now - it->second.last_seen > expiry_) {  // silent too long: forget it
+    left(peer);
+    return false;
+  }
+  return peer != asker.peer && can_connect(asker.nat, it->second.nat);
 }
 
-std::vector<CandidateInfo> Membership::candidates_for(const Asker& asker, int count, Instant now,
-                                                      Rng& rng) {
-  std::vector<CandidateInfo> picked;
-  if (count <= 0) return picked;
-  auto consider = [&](PeerId peer, bool displacing) {
-    if (expired(peer, now) || peer == asker.peer) return;
+std::vector<CandidateInfo> Membership::candidates_for(const Asker& asker, int count, Instant now) {
+  std::map<PeerId, CandidateInfo> chosen;
+  auto choose = [&](PeerId peer, std::size_t s, const StripeOffer& o) {
     const Entry& e = entries_[peer];
-    if (!can_connect(asker.nat, e.info.nat)) return;
-    if (std::any_of(picked.begin(), picked.end(), [&](const CandidateInfo& c) { return c.peer == peer; })) return;
-    CandidateInfo c = e.info;
-    if (displacing) {
-      if (e.relaying == 0 || e.weakest_child >= asker.capacity_slots) return;
-      c.stripes = e.relaying;  // full, but it would make room for this asker
-      c.spare_slots = 1;
+    auto [it, fresh] = chosen.try_emplace(peer);
+    CandidateInfo& c = it->second;
+    if (fresh) {
+      c = CandidateInfo{peer, o.delay_ms, o.depth, std::max<std::uint16_t>(1, e.spare_slots), 0, e.nat, e.coord};
     }
-    picked.push_back(c);
+    c.delay_ms = std::min<std::uint32_t>(c.delay_ms, o.delay_ms);
+    c.depth = std::min(c.depth, o.depth);
+    c.stripes |= StripeMask{1} << s;
   };
-  const std::size_t samples = static_cast<std::size_t>(count) * kSampleFactor;
-  for (std::size_t i = 0; i < samples && !with_spare_.empty(); ++i) consider(with_spare_[rng.below(with_spare_.size())], false);
-  if (asker.capacity_slots > 0) {
-    std::size_t looked = 0;
-    for (auto it = relays_by_delay_.begin(); it != relays_by_delay_.end() && looked < samples; ++looked) {
-      const PeerId peer = (it++)->second;  // advance first: consider() may forget this entry
-      consider(peer, true);
+  std::vector<PeerId> handed;
+  for (std::size_t s = 0; s < room_.size(); ++s) {
+    int taken = 0, walked = 0;
+    std::uint8_t shallowest_room = 255;
+    for (auto it = room_[s].begin(); it != room_[s].end() && taken < kRoomPerStripe && walked < kWalkLimit; ++walked) {
+      const PeerId peer = std::get<2>(*it);
+      const StripeOffer offer = entries_.count(peer) ? entries_[peer].stripes[s] : StripeOffer{};
+      ++it;  // before usable(), which may forget the entry
+      if (!usable(peer, asker, now)) continue;
+      shallowest_room = std::min(shallowest_room, offer.depth);
+      choose(peer, s, offer);
+      handed.push_back(peer);
+      ++taken;
     }
-    for (std::size_t i = 0; i < samples && !all_.empty(); ++i) consider(all_[rng.below(all_.size())], true);
+    // Handed out: each sinks behind its equals until its next report, so the next joiner is
+    // sent elsewhere instead of herding onto the same parent.
+    for (PeerId peer : handed) {
+      StripeOffer& stored = entries_[peer].stripes[s];
+      room_[s].erase(key_of(peer, stored));
+      stored.delay_ms = static_cast<std::uint16_t>(std::min(65535, stored.delay_ms + kHandoutPenaltyMs));
+      room_[s].insert(key_of(peer, stored));
+    }
+    handed.clear();
+    if (asker.capacity_slots == 0) continue;
+    taken = walked = 0;
+    for (auto it = full_[s].begin(); it != full_[s].end() && taken < kDisplacePerStripe && walked < kWalkLimit; ++walked) {
+      const PeerId peer = std::get<2>(*it);
+      const StripeOffer offer = entries_.count(peer) ? entries_[peer].stripes[s] : StripeOffer{};
+      ++it;
+      if (offer.depth >= shallowest_room) break;  // no better than a parent with room
+      if (offer.weakest_child >= asker.capacity_slots || !usable(peer, asker, now)) continue;
+      choose(peer, s, offer);
+      ++taken;
+    }
   }
-  // Best expected delay through each candidate: its own delay plus half the predicted RTT.
-  auto expected = [&](const CandidateInfo& c) {
-    return static_cast<double>(c.delay_ms) + predicted_rtt_ms(asker.coord, c.coord) / 2;
-  };
-  std::sort(picked.begin(), picked.end(), [&](const CandidateInfo& a, const CandidateInfo& b) {
-    const double ea = expected(a), eb = expected(b);
-    return ea != eb ? ea < eb : a.peer < b.peer;
+  std::vector<CandidateInfo> list;
+  for (auto& [peer, c] : chosen) list.push_back(c);
+  std::sort(list.begin(), list.end(), [](const CandidateInfo& a, const CandidateInfo& b) {
+    return std::tie(a.depth, a.delay_ms, a.peer) < std::tie(b.depth, b.delay_ms, b.peer);
   });
-  if (picked.size() > static_cast<std::size_t>(count)) picked.resize(count);
-  return picked;
+  if (list.size() > static_cast<std::size_t>(count)) list.resize(count);
+  return list;
 }
 
 }  // namespace potok

@@ -1,28 +1,28 @@
-// The bootstrap's view of the swarm: who is in it, how far behind the source each peer plays,
-// who has room for children, and who would make room for a stronger relay. It answers joiners
-// with a handful of good upstream candidates.
+// The bootstrap's view of the swarm: for every stripe, which relays have room for a child and
+// which are full, ordered by depth (then delay), so a joiner is placed as near the source as
+// the swarm allows, and a strong relay is shown the full parents whose weakest child it would
+// displace (SplitStream's push-down, which keeps the trees ordered by capacity).
 //
-// Peers report every few seconds, and sooner when their offer changes; an entry nobody refreshed
-// for three report intervals is gone. Each answer is the best of a fresh random sample, so a
-// burst of joiners spreads over many parents instead of herding onto the single best one, and
-// sampling keeps an answer O(1) at any swarm size.
+// Peers report every few seconds and sooner when their offer changes; an entry nobody refreshed
+// for a while is forgotten when met. A relay handed out for a stripe looks a little slower until
+// its next report, so a burst of joiners spreads over many parents instead of herding onto one. An answer costs O(stripes · log n) at any swarm size.
 #pragma once
 
 #include <cstdint>
 #include <set>
-#include <utility>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "core/messages.hpp"
-#include "core/rng.hpp"
 #include "core/time.hpp"
 
 namespace potok {
 
 class Membership {
  public:
-  explicit Membership(Duration expiry) : expiry_(expiry) {}
+  Membership(Duration expiry, std::uint8_t stripe_count)
+      : expiry_(expiry), room_(stripe_count), full_(stripe_count) {}
 
   void joined(PeerId peer, const JoinRequest& join, Instant now);
   void reported(PeerId peer, const Report& report, Instant now);
@@ -38,34 +38,29 @@ class Membership {
   // What the bootstrap knows of `peer` (an Asker with peer == {} if nothing).
   Asker describe(PeerId peer) const;
 
-  // Up to `count` candidates, best expected delay first, NAT-compatible with the asker: peers
-  // with room in some stripe, and, for an asker that relays, full peers whose weakest child it
-  // would displace.
-  std::vector<CandidateInfo> candidates_for(const Asker& asker, int count, Instant now, Rng& rng);
+  // Up to `count` candidates, shallowest first, NAT-compatible with the asker; each candidate's
+  // `stripes` says in which stripes it would take the asker.
+  std::vector<CandidateInfo> candidates_for(const Asker& asker, int count, Instant now);
 
  private:
   struct Entry {
-    CandidateInfo info;  // as handed out when it has room (stripes = its open stripes)
-    StripeMask relaying = 0;
-    std::uint16_t weakest_child = 0xFFFF;
+    NatClass nat = NatClass::kOpen;
+    NetCoord coord;
     std::uint16_t capacity_slots = 0;
+    std::uint16_t spare_slots = 0;
     Instant last_seen;
-    std::size_t spare_index = SIZE_MAX;  // position in with_spare_
-    std::size_t all_index = SIZE_MAX;    // position in all_
+    std::vector<StripeOffer> stripes;
   };
-  void list(PeerId peer, Entry& entry);
-  void unlist(Entry& entry);
-  void unlist_from(std::vector<PeerId>& items, std::size_t Entry::*index, Entry& entry);
-  bool expired(PeerId peer, Instant now);
+  using Key = std::tuple<std::uint8_t, std::uint16_t, PeerId>;  // depth, delay, peer
+  static Key key_of(PeerId peer, const StripeOffer& o) { return {o.depth, o.delay_ms, peer}; }
+  void index(PeerId peer, const Entry& entry);
+  void unindex(PeerId peer, const Entry& entry);
+  bool usable(PeerId peer, const Asker& asker, Instant now);
 
   Duration expiry_;
   std::unordered_map<PeerId, Entry> entries_;
-  // Both sampled uniformly at random; each entry knows its position, for O(1) removal.
-  std::vector<PeerId> with_spare_;
-  std::vector<PeerId> all_;
-  // Relays nearest the source first: where a climbing relay looks for a parent to displace a
-  // weaker child of. Random samples of a large swarm would almost never contain them.
-  std::set<std::pair<std::uint32_t, PeerId>> relays_by_delay_;
+  std::vector<std::set<Key>> room_;  // per stripe: relays that can take a child
+  std::vector<std::set<Key>> full_;  // per stripe: relays that receive it but are full
 };
 
 }  // namespace potok

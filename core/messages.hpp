@@ -77,16 +77,22 @@ struct CandidateList {
   bool operator==(const CandidateList&) const = default;
 };
 
-// Periodic state report to the bootstrap, so it can hand out good candidates.
+// How one stripe looks from a relay: what the bootstrap places joiners by.
+struct StripeOffer {
+  std::uint8_t depth = 255;              // hops from the source; 255: we do not receive it
+  std::uint16_t delay_ms = 0;            // capture -> arrival here, in this stripe
+  bool room = false;                     // we can take one more child in it now
+  std::uint16_t weakest_child = 0xFFFF;  // when full: a joiner stronger than this gets in
+  bool operator==(const StripeOffer&) const = default;
+};
+
+// State report to the bootstrap, every few seconds and when our offer changes, so it can place
+// joiners well.
 struct Report {
-  std::uint32_t delay_ms = 0;
-  std::uint8_t depth = 0;
-  std::uint16_t spare_slots = 0;
-  StripeMask stripes = 0;  // the stripes we can take a child in now
   std::uint16_t capacity_slots = 0;
+  std::uint16_t spare_slots = 0;
   NetCoord coord;
-  StripeMask relaying = 0;             // the stripes we receive (full or not)
-  std::uint16_t weakest_child = 0xFFFF;  // in a full stripe: a joiner stronger than this gets in
+  std::vector<StripeOffer> stripes;  // one per stripe, at most 32
   bool operator==(const Report&) const = default;
 };
 

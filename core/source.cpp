@@ -49,7 +49,7 @@ std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count) {
     self.coord = vivaldi_.coord();
     list.push_back(self);
   }
-  auto others = membership_.candidates_for(asker, count, now_, rng_);
+  auto others = membership_.candidates_for(asker, count, now_);
   list.insert(list.end(), others.begin(), others.end());
   if (list.size() > static_cast<std::size_t>(count)) list.resize(count);
   return list;

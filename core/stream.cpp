@@ -11,6 +11,7 @@ namespace {
 constexpr int kMaxRepairAttempts = 2;
 constexpr Duration kRepairRetryAfter = ms(300);
 constexpr std::uint64_t kScanLimit = 64;  // never walk more of the window than this per input
+constexpr std::uint64_t kMaxAhead = 256;  // chunks beyond the newest we know: a lie, not news
 }  // namespace
 
 std::int64_t Engine::estimated_capture_us(ChunkSeq seq) const {
@@ -46,6 +47,18 @@ void Engine::on_chunk(PeerId from, const ChunkData& data) {
   const StripeIndex stripe = params_.stripe_of(h.seq);
   StripeUpstream& up = stripes_[stripe.value];
   const bool from_parent = up.state != StripeUpstream::State::kNone && up.parent == from;
+  // Only parents (old, new, or one we are moving to) and neighbours we asked for a repair send
+  // us chunks; and no honest peer is far ahead of everything we have seen. Anything else is
+  // dropped before it can move our playhead.
+  const auto asked = repairs_.find(h.seq.value);
+  const bool expected = from_parent || up.moving_to == from ||
+                        (asked != repairs_.end() && asked->second.asked == from);
+  const bool plausible = !seen_any_ || h.seq.value <= newest_seen_.value + kMaxAhead;
+  if (!expected || !plausible) {
+    accounting_.received(from, size, chunk->payload_size(), true);
+    event(out::EventKind::kProtocolViolation, from, h.seq);
+    return;
+  }
   if (from_parent) {
     if (up.state == StripeUpstream::State::kPending) {
       up.state = StripeUpstream::State::kActive;  // the chunk beat the ack
@@ -148,6 +161,14 @@ void Engine::advance_playout() {
   }
 }
 
+ChunkSeq Engine::first_gap() const {
+  // Chunks only ever arrive, so everything below the last gap found is still here (or played).
+  ChunkSeq s = std::max(playout_.next(), scan_from_);
+  while (s <= newest_seen_ && buffer_.has(s)) s = next(s);
+  scan_from_ = s;
+  return s;
+}
+
 Instant Engine::repair_trigger(ChunkSeq seq) const {
   const StripeUpstream& up = stripes_[params_.stripe_of(seq).value];
   const std::int64_t capture = estimated_capture_us(seq);
@@ -173,7 +194,7 @@ void Engine::check_repairs() {
     it = it->first < playout_.next().value ? repairs_.erase(it) : std::next(it);
 
   std::uint64_t scanned = 0;
-  for (ChunkSeq seq = playout_.next(); seq <= newest_seen_ && scanned < kScanLimit; seq = next(seq), ++scanned) {
+  for (ChunkSeq seq = first_gap(); seq <= newest_seen_ && scanned < kScanLimit; seq = next(seq), ++scanned) {
     if (buffer_.has(seq) || now_ < next_repair_at(seq)) continue;
     RepairState& r = repairs_[seq.value];
     // Ask the fastest other parent; they receive every stripe, so they hold it if they are

@@ -152,7 +152,7 @@ bool encodable(const Message& message) {
                         [](const JoinRequest& m) { return valid(m.nat) && finite(m.coord); },
                         [](const Welcome& m) { return valid(m.params) && valid(m.candidates); },
                         [](const CandidateList& m) { return valid(m.candidates); },
-                        [](const Report& m) { return finite(m.coord); },
+                        [](const Report& m) { return finite(m.coord) && m.stripes.size() <= kMaxStripes; },
                         [](const Pong& m) { return finite(m.coord); },
                         [](const ChunkData& m) {
                           return m.chunk != nullptr && m.chunk->payload_size() <= kMaxChunkPayload;

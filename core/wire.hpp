@@ -29,6 +29,7 @@ inline constexpr std::uint32_t kMaxChunkPayload = 8 * 1024 * 1024;  // per chunk
 
 inline constexpr std::size_t kFrameHeaderSize = 2;     // version, type
 inline constexpr std::size_t kCandidateWireSize = 32;  // one CandidateInfo
+inline constexpr std::size_t kMaxStripes = 32;         // StripeMask has 32 bits
 // A ChunkData fragment: frame header, seq, group, capture_us, flags, hops, payload size,
 // fragment index, fragment count. Fragment 0 then carries the 64-byte signature.
 inline constexpr std::size_t kFragmentHeaderSize = 2 + 8 + 8 + 8 + 1 + 1 + 4 + 2 + 2;

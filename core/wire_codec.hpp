@@ -221,24 +221,33 @@ inline void put(Writer& w, const CandidateList& m) { put(w, m.candidates); }
 inline void get(Reader& r, CandidateList& m) { m.candidates = get_candidates(r); }
 
 inline void put(Writer& w, const Report& m) {
-  w.u32(m.delay_ms);
-  w.u8(m.depth);
-  w.u16(m.spare_slots);
-  w.u32(m.stripes);
   w.u16(m.capacity_slots);
+  w.u16(m.spare_slots);
   put(w, m.coord);
-  w.u32(m.relaying);
-  w.u16(m.weakest_child);
+  w.u8(static_cast<std::uint8_t>(m.stripes.size()));
+  for (const StripeOffer& o : m.stripes) {
+    w.u8(o.depth);
+    w.u16(o.delay_ms);
+    w.u8(o.room ? 1 : 0);
+    w.u16(o.weakest_child);
+  }
 }
 inline void get(Reader& r, Report& m) {
-  m.delay_ms = r.u32();
-  m.depth = r.u8();
-  m.spare_slots = r.u16();
-  m.stripes = r.u32();
   m.capacity_slots = r.u16();
+  m.spare_slots = r.u16();
   m.coord = get_coord(r);
-  m.relaying = r.u32();
-  m.weakest_child = r.u16();
+  const std::size_t n = r.u8();
+  if (n > kMaxStripes) {
+    r.fail(WireError::kBadCount);
+    return;
+  }
+  m.stripes.resize(n);
+  for (StripeOffer& o : m.stripes) {
+    o.depth = r.u8();
+    o.delay_ms = r.u16();
+    o.room = r.boolean();
+    o.weakest_child = r.u16();
+  }
 }
 
 inline void put(Writer& w, const Ping& m) {
@@ -321,7 +330,8 @@ constexpr std::size_t body_size(const CandidateQuery&) { return 2; }
 constexpr std::size_t body_size(const CandidateList& m) {
   return 2 + kCandidateWireSize * m.candidates.size();
 }
-constexpr std::size_t body_size(const Report&) { return 4 + 1 + 2 + 4 + 2 + kCoordSize + 4 + 2; }
+constexpr std::size_t kStripeOfferSize = 6;
+constexpr std::size_t body_size(const Report& m) { return 2 + 2 + kCoordSize + 1 + kStripeOfferSize * m.stripes.size(); }
 constexpr std::size_t body_size(const Ping&) { return 4 + 8; }
 constexpr std::size_t body_size(const Pong&) { return 4 + 8 + 4 + 1 + 2 + 4 + kCoordSize; }
 constexpr std::size_t body_size(const Subscribe&) { return 4 + 8 + 2 + 1; }

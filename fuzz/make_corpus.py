@@ -52,9 +52,10 @@ def welcome(source_time_us, stripes, chunk_us, per_group, bitrate, head, group_s
                  head, group_start, swarm) + candidates(cs)
 
 
-def report(delay, depth, spare, capacity, xyz, stripes=0xF, relaying=0xF, weakest=0xFFFF):
-    return (frame("Report", "IBHIH", delay, depth, spare, stripes, capacity) + coord(*xyz)
-            + struct.pack("<IH", relaying, weakest))
+def report(capacity, spare, xyz, offers):
+    """offers: (depth, delay_ms, room, weakest_child) per stripe."""
+    return (frame("Report", "HH", capacity, spare) + coord(*xyz) + struct.pack("<B", len(offers))
+            + b"".join(struct.pack("<BHBH", *o) for o in offers))
 
 
 def pong(nonce, echo_us, delay, depth, spare, xyz, stripes=0xF):
@@ -102,7 +103,8 @@ def main():
         "valid-candidate-query": seed(frame("CandidateQuery", "H", 8)),
         "valid-candidate-list": seed(frame("CandidateList") + candidates(cs)),
         "valid-candidate-list-empty": seed(frame("CandidateList") + candidates([])),
-        "valid-report": seed(report(250, 3, 2, 6, (0.0, 0.0, 0.0))),
+        "valid-report": seed(report(6, 2, (0.0, 0.0, 0.0), [(3, 250, 1, 0xFFFF), (255, 0, 0, 0xFFFF)])),
+        "bad-report-room-flag": seed(report(6, 2, (0.0, 0.0, 0.0), [(3, 250, 2, 0xFFFF)])),
         "valid-ping": seed(ping),
         "valid-pong": seed(pong(99, 123456789, 250, 3, 1, (7.0, 8.0, 9.0))),
         "valid-subscribe": seed(frame("Subscribe", "IQHB", 0b1010, 40, 3, 2)),

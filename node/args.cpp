@@ -7,10 +7,17 @@
 namespace potok::cli {
 
 std::optional<std::string> Args::take(const std::string& name) {
+  auto v = take_once(name);
+  if (v && take_once(name)) fail(name + " given twice");
+  return v;
+}
+
+std::optional<std::string> Args::take_once(const std::string& name) {
   for (std::size_t i = 0; i < argv_.size(); ++i) {
     const std::string& a = argv_[i];
     if (a == name) {
-      if (i + 1 >= argv_.size()) {
+      // "--report --quiet" means a forgotten value, not a report named "--quiet".
+      if (i + 1 >= argv_.size() || argv_[i + 1].rfind("--", 0) == 0) {
         fail(name + " needs a value");
         argv_.erase(argv_.begin() + static_cast<std::ptrdiff_t>(i));
         return std::nullopt;

@@ -26,6 +26,7 @@ class Args {
 
  private:
   std::optional<std::string> take(const std::string& name);
+  std::optional<std::string> take_once(const std::string& name);
   void fail(std::string message) {
     if (error_.empty()) error_ = std::move(message);
   }

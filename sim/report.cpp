@@ -240,6 +240,8 @@ std::string report_json(const RunSummary& s) {
   w.key("parent_switches").value(s.parent_switches);
   w.key("repairs_requested").value(s.repairs_requested);
   w.key("resyncs").value(s.resyncs);
+  w.key("wakes").value(s.wakes);
+  w.key("messages").value(s.messages);
   w.end_object();
 
   w.key("continuity_series");

@@ -68,6 +68,8 @@ struct RunSummary {
   std::uint64_t parent_switches = 0;
   std::uint64_t repairs_requested = 0;
   std::uint64_t resyncs = 0;
+  std::uint64_t wakes = 0;          // timer inputs delivered to engines
+  std::uint64_t messages = 0;       // messages delivered
 
   double continuity() const {
     return chunks_due == 0 ? 0.0 : static_cast<double>(chunks_on_time) / static_cast<double>(chunks_due);

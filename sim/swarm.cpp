@@ -122,9 +122,13 @@ void Swarm::drain(std::uint32_t index) {
     Output o = n.engine->poll_output();
     if (trace_) trace_(static_cast<double>(now_us_) / 1e6, index, o);
     if (auto* w = std::get_if<out::WakeAt>(&o)) {
-      if (w->at == kNever) return;
+      if (w->at == kNever) {
+        n.wants_wake_us = INT64_MAX;
+        return;
+      }
       std::int64_t t = us_of(w->at) - n.clock_offset_us;
       if (t <= now_us_) t = now_us_ + 1000;  // an engine that asks for "now" again still advances
+      n.wants_wake_us = t;
       if (t < n.wake_at_us || n.wake_at_us <= now_us_) {
         n.wake_at_us = t;
         queue_.push(t, EventType::kWake, index);
@@ -209,9 +213,20 @@ void Swarm::dispatch(const Event& e) {
     case EventType::kWake:
       if (e.t_us != n.wake_at_us) return;  // superseded by an earlier wake
       n.wake_at_us = INT64_MAX;
+      if (n.wants_wake_us > e.t_us) {
+        // The engine has since asked for a later time: wait for that without waking it. Most
+        // timers (e.g. "this stripe is quiet") are pushed back by traffic before they are due.
+        if (n.wants_wake_us != INT64_MAX) {
+          n.wake_at_us = n.wants_wake_us;
+          queue_.push(n.wake_at_us, EventType::kWake, e.node);
+        }
+        return;
+      }
+      ++summary_.wakes;
       feed(e.node, Input{local(n), in::Tick{}});
       break;
     case EventType::kMessage:
+      ++summary_.messages;
       feed(e.node, Input{local(n), in::Received{id_of(e.other), take_message(e.slot)}});
       break;
     case EventType::kConnected:

@@ -42,6 +42,7 @@ class Swarm {
     bool alive = false;
     std::int64_t clock_offset_us = 0;
     std::int64_t wake_at_us = INT64_MAX;  // the earliest wake event still queued
+    std::int64_t wants_wake_us = INT64_MAX;  // what the engine last asked for
     std::int64_t joined_us = 0;
     std::uint64_t upload_bytes = 0;
   };

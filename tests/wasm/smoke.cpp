@@ -17,6 +17,7 @@
 #include "core/messages.hpp"
 #include "core/stream.hpp"
 #include "core/time.hpp"
+#include "tests/support/mini_swarm.hpp"
 
 namespace {
 
@@ -126,6 +127,41 @@ void messages_hold_and_compare() {
   CHECK_EQ(a.chunk->payload_size(), 3u);
 }
 
+// The engine itself under WebAssembly, not only its headers: a source and three relaying peers
+// for ten simulated seconds in tests/support/mini_swarm.hpp's lossless world. Every peer must
+// play to the end, in order, and never be handed a chunk after its play time.
+void mini_swarm_plays_on_time() {
+  mini::MiniSwarmConfig config;
+  config.peers = 3;
+  mini::MiniSwarm swarm(config);
+  const Instant end = at_us(10'000'000);
+  swarm.run_until(end);
+  CHECK_EQ(swarm.chunks_produced(), 51u);  // at 0, 0.2, ..., 10.0 s
+  for (PeerId p : swarm.peers()) {
+    const mini::NodeLog& log = swarm.log(p);
+    CHECK(!log.runaway);
+    CHECK_EQ(log.count(out::EventKind::kPlaybackStarted), 1);
+    CHECK_EQ(log.count(out::EventKind::kProtocolViolation), 0);
+    CHECK(!log.deliveries.empty());
+    if (log.deliveries.empty()) continue;
+    CHECK(log.deliveries.back().at >= end - ms(1000));  // still playing at the end
+    int late = 0, out_of_order = 0;
+    for (std::size_t i = 0; i < log.deliveries.size(); ++i) {
+      late += log.deliveries[i].late() ? 1 : 0;
+      out_of_order += i > 0 && !(log.deliveries[i - 1].seq < log.deliveries[i].seq) ? 1 : 0;
+    }
+    CHECK_EQ(late, 0);
+    CHECK_EQ(out_of_order, 0);
+    std::printf("    peer %llu: %u chunks shown, seq %llu..%llu, startup %lld ms\n",
+                static_cast<unsigned long long>(p.value), static_cast<unsigned>(log.deliveries.size()),
+                static_cast<unsigned long long>(log.deliveries.front().seq.value),
+                static_cast<unsigned long long>(log.deliveries.back().seq.value),
+                static_cast<long long>(log.first(out::EventKind::kPlaybackStarted)
+                                           ? log.first(out::EventKind::kPlaybackStarted)->event.value.count() / 1000
+                                           : -1));
+  }
+}
+
 struct NamedCheck {
   const char* name;
   void (*run)();
@@ -139,6 +175,7 @@ constexpr NamedCheck kChecks[] = {
     {"chunk_size_at_nominal_bitrate", chunk_size_at_nominal_bitrate},
     {"nat_pairs_that_connect", nat_pairs_that_connect},
     {"messages_hold_and_compare", messages_hold_and_compare},
+    {"mini_swarm_plays_on_time", mini_swarm_plays_on_time},
 };
 
 }  // namespace
