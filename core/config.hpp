@@ -28,6 +28,7 @@ struct Tuning {
   Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it
   Duration playout_margin = ms(150);    // jitter room above the slowest stripe's arrival delay
   Duration repair_room = ms(250);       // extra room so a missing chunk can still be repaired
+  Duration unmeasured_margin = ms(300); // extra start delay while a stripe's delay is only announced
   Duration min_delay = ms(400);
   Duration max_delay = ms(8000);
   Duration repair_grace = ms(120);      // past the expected arrival, before asking a neighbour

@@ -219,7 +219,7 @@ Instant Engine::next_wake() const {
         break;
     }
   }
-  if (any_unassigned) wake = std::min(wake, last_query_at_ + config_.tuning.candidate_query_interval / 4);
+  if (any_unassigned) wake = std::min(wake, next_query_at());
   wake = std::min(wake, head_deadline());
   if (playout_.started() && seen_any_) {
     int scanned = 0;

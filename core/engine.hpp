@@ -110,6 +110,7 @@ class Engine {
   void choose_parents();
   void lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason);
   void check_upstreams();
+  Instant next_query_at() const;
   void keep_links_alive();  // keepalives to parents, and forget children that went silent
   bool parent_alive(PeerId parent);
   void ping_if_quiet(PeerId parent);

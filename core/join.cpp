@@ -148,17 +148,22 @@ void Engine::choose_parents() {
   const bool unassigned = std::any_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& s) {
     return s.state == StripeUpstream::State::kNone;
   });
-  // With nobody left to try, ask at once; otherwise at most once per interval.
-  const bool nobody_left = std::none_of(candidates_.all().begin(), candidates_.all().end(), [&](const auto& kv) {
-    return kv.second.info.spare_slots > 0 && now_ >= kv.second.unusable_until;
-  });
-  const Duration interval = nobody_left ? config_.tuning.candidate_query_interval / 4
-                                        : config_.tuning.candidate_query_interval;
-  if (unassigned && !query_outstanding_ && now_ - last_query_at_ >= interval) {
+  if (unassigned && now_ >= next_query_at()) {
     last_query_at_ = now_;
     query_outstanding_ = true;
     send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer)});
   }
+}
+
+Instant Engine::next_query_at() const {
+  // With nobody left to try, ask soon; otherwise at most once per interval. An answer that
+  // never came stops blocking us after a full interval.
+  const Duration interval = config_.tuning.candidate_query_interval;
+  if (query_outstanding_) return last_query_at_ + interval;
+  const bool nobody_left = std::none_of(candidates_.all().begin(), candidates_.all().end(), [&](const auto& kv) {
+    return kv.second.info.spare_slots > 0 && now_ >= kv.second.unusable_until;
+  });
+  return last_query_at_ + (nobody_left ? interval / 4 : interval);
 }
 
 void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
@@ -237,6 +242,7 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   up.state = StripeUpstream::State::kNone;
   up.moving_to = PeerId{};
   up.since = now_;
+  up.orphaned_since = now_;
   up.late_streak = 0;
   up.delay.reset();
   emit(out::Event{out::EventKind::kParentSwitched, parent, ChunkSeq{stripe.value}, Duration{},
@@ -282,8 +288,8 @@ void Engine::check_upstreams() {
       changed = true;
       continue;
     }
-    if (up.state == StripeUpstream::State::kNone && up.depth_before_loss != 0 &&
-        now_ - up.since > config_.tuning.stall_limit) {
+    if (up.state != StripeUpstream::State::kActive && up.depth_before_loss != 0 &&
+        now_ - up.orphaned_since > config_.tuning.stall_limit) {
       // Nobody shallower has room. Take anyone: should that close a loop, the loop receives
       // nothing, stalls, and breaks itself at the stall limit.
       up.depth_before_loss = 0;
@@ -307,17 +313,17 @@ void Engine::check_upstreams() {
   const bool unassigned = std::any_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& u) {
     return u.state == StripeUpstream::State::kNone;
   });
-  const Duration retry = config_.tuning.candidate_query_interval / 4;
-  if (changed || (unassigned && now_ - last_query_at_ >= retry)) {
-    if (unassigned && now_ - last_query_at_ >= config_.tuning.candidate_query_interval)
+  if (changed || (unassigned && now_ >= next_query_at())) {
+    if (query_outstanding_ && now_ - last_query_at_ >= config_.tuning.candidate_query_interval)
       query_outstanding_ = false;  // an unanswered query does not block us forever
     choose_parents();
   }
 }
 
 void Engine::maybe_start_climb() {
-  if (now_ < next_climb_at_ || query_outstanding_ || downstream_.capacity() == 0) return;
+  if (now_ < next_climb_at_ || downstream_.capacity() == 0) return;
   next_climb_at_ = now_ + config_.tuning.climb_interval;
+  if (query_outstanding_) return;  // busy finding parents: climbing can wait a round
   const bool settled = std::all_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& u) {
     return u.state == StripeUpstream::State::kActive && u.delay.primed() && u.moving_to == PeerId{};
   });

@@ -1,7 +1,8 @@
 // When each chunk is shown. A peer plays at a delay D behind the source: chunk n is shown at
 // capture(n) + D on the source clock. A chunk that is not here by then is skipped, never shown
 // late. D follows a target (the slowest stripe's arrival delay plus margins) at a bounded slew,
-// which the browser realises as a playbackRate between 0.95 and 1.10.
+// which the browser realises as a playbackRate between 0.80 (falling behind is what loses
+// chunks, so D grows fast) and 1.05 (catching up is gentle).
 #pragma once
 
 #include <cstdint>
@@ -46,7 +47,7 @@ class Playout {
   void advance(bool skipped) {
     next_ = potok::next(next_);
     skip_streak_ = skipped ? skip_streak_ + 1 : 0;
-    const Duration max_up = chunk_duration_ / 10, max_down = chunk_duration_ / 20;
+    const Duration max_up = chunk_duration_ / 4, max_down = chunk_duration_ / 20;
     if (target_ > delay_) delay_ += std::min(max_up, target_ - delay_);
     if (target_ < delay_) delay_ -= std::min(max_down, delay_ - target_);
   }

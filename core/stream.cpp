@@ -99,7 +99,12 @@ void Engine::maybe_start_playout() {
   for (const auto& s : stripes_) accepted += s.state == StripeUpstream::State::kActive ? 1 : 0;
   const bool patient = now_ - started_at_ < ms(3000);
   if (accepted < static_cast<int>(stripes_.size()) && (patient || accepted == 0)) return;
-  const Duration delay = target_delay();
+  // A stripe that has not delivered a live chunk yet is judged by what its parent announced,
+  // which may be stale: start a little further behind, and let D settle down from there.
+  const bool all_measured = std::all_of(stripes_.begin(), stripes_.end(),
+                                        [](const StripeUpstream& u) { return u.delay.primed(); });
+  const Duration delay = std::min(config_.tuning.max_delay,
+                                  target_delay() + (all_measured ? Duration{} : config_.tuning.unmeasured_margin));
   // Start at the oldest keyframe we can still show on time with everything after it in hand.
   const std::uint64_t lo = newest_seen_.value >= buffer_.window() ? newest_seen_.value - buffer_.window() + 1 : 0;
   for (std::uint64_t seq = lo; seq <= newest_seen_.value; ++seq) {

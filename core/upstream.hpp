@@ -21,6 +21,7 @@ struct StripeUpstream {
   DelayEstimator delay;    // source capture -> arrival here, live pushes only
   std::uint8_t depth = 0;  // hops from the source, from the last chunk
   std::uint8_t depth_before_loss = 0;  // kept while re-parenting, to refuse our own descendants
+  Instant orphaned_since{};            // when we last lost this stripe's parent
   PeerId moving_to{};  // evicted: subscribing here while the old parent still feeds us
   int late_streak = 0;
 };
@@ -45,6 +46,7 @@ class CandidatePool {
   void erase(PeerId peer) { pool_.erase(peer); }
   std::size_t size() const { return pool_.size(); }
   std::unordered_map<PeerId, Candidate>& all() { return pool_; }
+  const std::unordered_map<PeerId, Candidate>& all() const { return pool_; }
 
  private:
   std::size_t limit_;

@@ -118,7 +118,7 @@ struct SlewCase {
 
 class PlayoutSlew : public ::testing::TestWithParam<SlewCase> {};
 
-TEST_P(PlayoutSlew, DelayRisesByChunkOverTenFallsByChunkOverTwentyAndStopsAtTarget) {
+TEST_P(PlayoutSlew, DelayRisesByAQuarterChunkFallsByChunkOverTwentyAndStopsAtTarget) {
   const SlewCase& c = GetParam();
   Playout p(c.chunk);
   p.start(ChunkSeq{0}, c.start);
@@ -131,10 +131,10 @@ TEST_P(PlayoutSlew, DelayRisesByChunkOverTenFallsByChunkOverTwentyAndStopsAtTarg
 INSTANTIATE_TEST_SUITE_P(
     Playout, PlayoutSlew,
     ::testing::Values(
-        // rising: at most 20 ms per chunk of 200 ms
-        SlewCase{ms(200), ms(1000), ms(1100), 1, ms(1020)},
-        SlewCase{ms(200), ms(1000), ms(1100), 4, ms(1080)},
-        SlewCase{ms(200), ms(1000), ms(1100), 5, ms(1100)},
+        // rising: at most 50 ms per chunk of 200 ms
+        SlewCase{ms(200), ms(1000), ms(1100), 1, ms(1050)},
+        SlewCase{ms(200), ms(1000), ms(1300), 4, ms(1200)},
+        SlewCase{ms(200), ms(1000), ms(1100), 2, ms(1100)},
         SlewCase{ms(200), ms(1000), ms(1100), 50, ms(1100)},  // no overshoot
         SlewCase{ms(200), ms(1000), ms(1005), 1, ms(1005)},   // small gap closed in one step
         SlewCase{ms(200), ms(1000), ms(1030), 2, ms(1030)},
@@ -145,7 +145,7 @@ INSTANTIATE_TEST_SUITE_P(
         SlewCase{ms(200), ms(1000), ms(900), 50, ms(900)},  // no undershoot
         SlewCase{ms(200), ms(1000), ms(996), 1, ms(996)},
         // other chunk durations scale the steps
-        SlewCase{ms(100), ms(500), ms(600), 3, ms(530)},
+        SlewCase{ms(100), ms(500), ms(600), 3, ms(575)},
         SlewCase{ms(100), ms(500), ms(400), 3, ms(485)},
         SlewCase{ms(1000), ms(2000), ms(0), 1, ms(1950)},
         // on target: stays put
@@ -170,7 +170,7 @@ TEST(Playout, EveryStepMovesTowardTheTargetWithinBoundsAndNeverCrossesIt) {
     const Duration after = p.delay();
     if (target > before) {
       EXPECT_GT(after, before);
-      EXPECT_LE(after - before, chunk / 10);
+      EXPECT_LE(after - before, chunk / 4);
       EXPECT_LE(after, target);
     } else if (target < before) {
       EXPECT_LT(after, before);
