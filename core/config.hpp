@@ -39,7 +39,7 @@ struct Tuning {
   int candidates_per_answer = 12;
   Duration candidate_query_interval = ms(1000);
   int backfill_limit = 12;              // chunks a new parent sends from its buffer
-  int candidate_pool_limit = 48;
+  int candidate_pool_limit = 24;
 };
 
 struct EngineConfig {

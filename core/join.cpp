@@ -80,7 +80,6 @@ void Engine::on_candidate_list(const CandidateList& list) {
     climb();
     return;
   }
-  probe(config_.tuning.probe_count / 2);
   choose_parents();
 }
 

@@ -70,19 +70,29 @@ std::vector<Assignment> choose_upstreams(CandidatePool& pool, const ChoiceInputs
     return n;
   };
 
+  // The usable candidates and their expected delays, once: this runs on every change while a
+  // stripe has no parent, and the pool can be large.
+  struct Option {
+    Candidate* candidate;
+    double delay_ms;
+  };
+  std::vector<Option> options;
+  for (auto& [peer, c] : pool.all()) {
+    if (c.info.spare_slots == 0 || in.now < c.unusable_until || !can_connect(in.self_nat, c.info.nat)) continue;
+    options.push_back({&c, expected_delay_ms(c, in.self_coord, in.chunk_transfer)});
+  }
   for (std::size_t s = 0; s < stripes.size(); ++s) {
     if (stripes[s].state != StripeUpstream::State::kNone) continue;
     const std::uint8_t depth_limit = stripes[s].depth_before_loss;
     Candidate* best = nullptr;
     double best_score = 0;
     bool best_respects_depth = false;
-    for (auto& [peer, c] : pool.all()) {
-      if (c.info.spare_slots == 0 || in.now < c.unusable_until) continue;
-      if (!(c.info.stripes & (StripeMask{1} << s))) continue;
-      if (!can_connect(in.self_nat, c.info.nat)) continue;
+    for (const Option& option : options) {
+      Candidate& c = *option.candidate;
+      const PeerId peer = c.info.peer;
+      if (c.info.spare_slots == 0 || !(c.info.stripes & (StripeMask{1} << s))) continue;
       const bool respects_depth = depth_limit == 0 || c.info.depth < depth_limit;
-      const double score = expected_delay_ms(c, in.self_coord, in.chunk_transfer) +
-                           kSameParentPenaltyMs * stripes_from(peer);
+      const double score = option.delay_ms + kSameParentPenaltyMs * stripes_from(peer);
       // A candidate that cannot be our descendant always beats one that might be.
       if (!best || (respects_depth && !best_respects_depth) ||
           (respects_depth == best_respects_depth &&
