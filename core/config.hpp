@@ -22,13 +22,14 @@ struct Tuning {
   Duration silence_grace = ms(400);     // beyond one stripe period, before a parent is suspect
   Duration liveness_window = ms(1000);  // at most one "are you there" Ping per quiet parent per window
   Duration stall_limit = ms(3000);      // how long a live but silent parent may stall a stripe
-  Duration keepalive = ms(2000);        // a child says something to each parent at least this often
-  Duration child_timeout = ms(6000);    // a child heard nothing from for this long is gone
+  Duration keepalive = ms(1000);        // a child says something to each parent at least this often
+  Duration child_timeout = ms(3000);    // a child heard nothing from for this long is gone
   int late_streak_limit = 3;            // chunks in a row that missed our deadline via one parent
   Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it
   Duration playout_margin = ms(150);    // jitter room above the slowest stripe's arrival delay
   Duration repair_room = ms(250);       // extra room so a missing chunk can still be repaired
   Duration unmeasured_margin = ms(300); // extra start delay while a stripe's delay is only announced
+  Duration start_patience = ms(4000);   // wait this long for a parent on every stripe before playing
   Duration min_delay = ms(400);
   Duration max_delay = ms(8000);
   Duration repair_grace = ms(120);      // past the expected arrival, before asking a neighbour

@@ -66,6 +66,7 @@ class Engine {
     PeerId asked{};
     Instant asked_at = kLongAgo;
     bool refused = false;  // the helper answered NotHave
+    Instant not_before = kLongAgo;  // nobody could be asked; try again then
   };
 
   // engine.cpp: dispatch, links, outputs, timers

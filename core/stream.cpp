@@ -97,7 +97,7 @@ void Engine::maybe_start_playout() {
   // without one after a while must not hold the picture back forever.
   int accepted = 0;
   for (const auto& s : stripes_) accepted += s.state == StripeUpstream::State::kActive ? 1 : 0;
-  const bool patient = now_ - started_at_ < ms(3000);
+  const bool patient = now_ - started_at_ < config_.tuning.start_patience;
   if (accepted < static_cast<int>(stripes_.size()) && (patient || accepted == 0)) return;
   // A stripe that has not delivered a live chunk yet is judged by what its parent announced,
   // which may be stale: start a little further behind, and let D settle down from there.
@@ -186,7 +186,8 @@ Instant Engine::repair_trigger(ChunkSeq seq) const {
 
 Instant Engine::next_repair_at(ChunkSeq seq) const {
   auto it = repairs_.find(seq.value);
-  if (it == repairs_.end() || it->second.attempts == 0) return repair_trigger(seq);
+  if (it == repairs_.end()) return repair_trigger(seq);
+  if (it->second.attempts == 0) return std::max(repair_trigger(seq), it->second.not_before);
   if (it->second.attempts >= kMaxRepairAttempts) return kNever;
   // Asked once: try someone else if no chunk (or a NotHave, which clears asked_at) came back.
   return it->second.refused ? now_ : it->second.asked_at + kRepairRetryAfter;
@@ -209,15 +210,17 @@ void Engine::check_repairs() {
     Duration best = Duration::max();
     for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
       const StripeUpstream& up = stripes_[s];
-      if (up.state != StripeUpstream::State::kActive || !up.delay.primed()) continue;
+      if (up.state != StripeUpstream::State::kActive) continue;
       if (up.parent == r.asked || (s == stripe.value && r.attempts == 0 && up.late_streak == 0)) continue;
-      if (up.delay.mean() < best) {
-        best = up.delay.mean();
+      // A parent that has not pushed a live chunk yet (we just joined) is still worth asking.
+      const Duration delay = up.delay.primed() ? up.delay.mean() : Duration::max() / 2;
+      if (delay < best) {
+        best = delay;
         helper = up.parent;
       }
     }
-    if (best == Duration::max()) {
-      r.attempts = kMaxRepairAttempts;  // nobody to ask; the deadline will skip it
+    if (best == Duration::max()) {  // nobody to ask yet: look again a little later
+      r.not_before = now_ + kRepairRetryAfter;
       continue;
     }
     ++r.attempts;

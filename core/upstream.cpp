@@ -75,11 +75,12 @@ std::vector<Assignment> choose_upstreams(CandidatePool& pool, const ChoiceInputs
   struct Option {
     Candidate* candidate;
     double delay_ms;
+    int stripes_taken;  // stripes we already receive from it, or are about to
   };
   std::vector<Option> options;
   for (auto& [peer, c] : pool.all()) {
     if (c.info.spare_slots == 0 || in.now < c.unusable_until || !can_connect(in.self_nat, c.info.nat)) continue;
-    options.push_back({&c, expected_delay_ms(c, in.self_coord, in.chunk_transfer)});
+    options.push_back({&c, expected_delay_ms(c, in.self_coord, in.chunk_transfer), stripes_from(peer)});
   }
   for (std::size_t s = 0; s < stripes.size(); ++s) {
     if (stripes[s].state != StripeUpstream::State::kNone) continue;
@@ -87,22 +88,25 @@ std::vector<Assignment> choose_upstreams(CandidatePool& pool, const ChoiceInputs
     Candidate* best = nullptr;
     double best_score = 0;
     bool best_respects_depth = false;
-    for (const Option& option : options) {
+    Option* chosen = nullptr;
+    for (Option& option : options) {
       Candidate& c = *option.candidate;
       const PeerId peer = c.info.peer;
       if (c.info.spare_slots == 0 || !(c.info.stripes & (StripeMask{1} << s))) continue;
       const bool respects_depth = depth_limit == 0 || c.info.depth < depth_limit;
-      const double score = option.delay_ms + kSameParentPenaltyMs * stripes_from(peer);
+      const double score = option.delay_ms + kSameParentPenaltyMs * option.stripes_taken;
       // A candidate that cannot be our descendant always beats one that might be.
       if (!best || (respects_depth && !best_respects_depth) ||
           (respects_depth == best_respects_depth &&
            (score < best_score || (score == best_score && peer < best->info.peer)))) {
         best = &c;
+        chosen = &option;
         best_score = score;
         best_respects_depth = respects_depth;
       }
     }
     if (!best) continue;
+    ++chosen->stripes_taken;
     --best->info.spare_slots;
     assignment_for(best->info.peer).stripes |= StripeMask{1} << s;
   }

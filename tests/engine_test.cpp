@@ -234,12 +234,15 @@ void PrintTo(const CrashCase& c, std::ostream* os) { *os << c.name; }
 
 class EngineCrash : public ::testing::TestWithParam<CrashCase> {};
 
-TEST_P(EngineCrash, OrphansFindNewParentsWithinFiveSecondsAndPlayOn) {
+TEST_P(EngineCrash, OrphansFindNewParentsWithinSevenSecondsAndPlayOn) {
   if (GetParam().known_bug) GTEST_SKIP() << GetParam().known_bug;
   MiniSwarmConfig config;
   config.peers = 5;
   MiniSwarm swarm(config);
-  const Instant crash_at = at_s(10), settled = crash_at + ms(5000), end = at_s(25);
+  // A child that crashes silently keeps its slots until its parent's child timeout (3 s); in a
+  // five-peer swarm those slots are often the only room left, so recovery takes that long plus
+  // a query and a subscription. A parent that merely dies is detected in about 1.2 s.
+  const Instant crash_at = at_s(10), settled = crash_at + ms(7000), end = at_s(25);
   swarm.run_until(crash_at);
   const PeerId victim = pick_victim(swarm, GetParam().victim);
   ASSERT_NE(victim.value, 0u) << "no relay fits this case in the swarm's shape";
