@@ -184,6 +184,14 @@ void Engine::event(out::EventKind kind, PeerId peer, ChunkSeq seq, Duration valu
 }
 
 void Engine::on_timer() {
+  if (join_state_ == JoinState::kAwaitingWelcome && now_ - join_sent_at_ >= config_.tuning.join_retry) {
+    JoinRequest join;  // unanswered: the bootstrap is busy or the message was lost
+    join.capacity_slots = downstream_.capacity();
+    join.nat = config_.nat;
+    join.coord = vivaldi_.coord();
+    join_sent_at_ = now_;
+    send(config_.bootstrap, join);
+  }
   downstream_.expire_leaving(now_, config_.tuning.eviction_grace);
   if (join_state_ == JoinState::kProbing && now_ >= probe_deadline_) {
     join_state_ = JoinState::kJoined;
@@ -196,6 +204,7 @@ Instant Engine::next_wake() const {
   Instant wake = std::min(next_report_at_, downstream_.next_expiry(config_.tuning.eviction_grace));
   if (join_state_ == JoinState::kJoined) wake = std::min(wake, next_liveness_sweep_);
   if (join_state_ == JoinState::kProbing) wake = std::min(wake, probe_deadline_);
+  if (join_state_ == JoinState::kAwaitingWelcome) wake = std::min(wake, join_sent_at_ + config_.tuning.join_retry);
   if (join_state_ != JoinState::kJoined || is_source()) return wake;
   if (downstream_.capacity() > 0) wake = std::min(wake, next_climb_at_);
   const Duration stripe_period = params_.chunk_duration * params_.stripe_count;

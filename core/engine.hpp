@@ -88,6 +88,7 @@ class Engine {
   void on_join_request(PeerId from, const JoinRequest& join);
   void on_candidate_query(PeerId from, const CandidateQuery& query);
   std::vector<CandidateInfo> candidates_for(PeerId asker, int count);
+  bool take_bootstrap_budget(std::uint64_t bytes);
 
   // relay.cpp: what every node does for its children and neighbours
   void on_subscribe(PeerId from, const Subscribe& sub);
@@ -178,6 +179,9 @@ class Engine {
   std::unordered_map<std::uint64_t, RepairState> repairs_;
   mutable ChunkSeq scan_from_{};  // cache for first_gap()
   double repair_tokens_ = 0;  // bytes of upload we may spend on repairs
+  double bootstrap_tokens_ = 0;  // source: bytes of upload for answering joiners
+  Instant bootstrap_tokens_at_ = kLongAgo;
+  int query_backoff_ = 0;  // unanswered or fruitless queries in a row
   Instant repair_tokens_at_{};
 };
 

@@ -74,6 +74,7 @@ void Engine::probe(int count) {
 
 void Engine::on_candidate_list(const CandidateList& list) {
   query_outstanding_ = false;
+  query_backoff_ = list.candidates.empty() ? query_backoff_ + 1 : 0;
   for (const auto& c : list.candidates) candidates_.offer(c);
   if (climbing_) {
     climbing_ = false;
@@ -157,12 +158,14 @@ void Engine::choose_parents() {
 Instant Engine::next_query_at() const {
   // With nobody left to try, ask soon; otherwise at most once per interval. An answer that
   // never came stops blocking us after a full interval.
-  const Duration interval = config_.tuning.candidate_query_interval;
+  // Fruitless queries back off exponentially (up to 16x), so a crowd that cannot be placed
+  // yet does not drown the bootstrap.
+  const Duration interval = config_.tuning.candidate_query_interval * (1 << std::min(query_backoff_, 4));
   if (query_outstanding_) return last_query_at_ + interval;
   const bool nobody_left = std::none_of(candidates_.all().begin(), candidates_.all().end(), [&](const auto& kv) {
     return kv.second.info.spare_slots > 0 && now_ >= kv.second.unusable_until;
   });
-  return last_query_at_ + (nobody_left ? interval / 4 : interval);
+  return last_query_at_ + (nobody_left && query_backoff_ == 0 ? interval / 4 : interval);
 }
 
 void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
@@ -313,8 +316,10 @@ void Engine::check_upstreams() {
     return u.state == StripeUpstream::State::kNone;
   });
   if (changed || (unassigned && now_ >= next_query_at())) {
-    if (query_outstanding_ && now_ - last_query_at_ >= config_.tuning.candidate_query_interval)
+    if (query_outstanding_ && now_ >= next_query_at()) {
       query_outstanding_ = false;  // an unanswered query does not block us forever
+      ++query_backoff_;
+    }
     choose_parents();
   }
 }

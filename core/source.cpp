@@ -1,6 +1,8 @@
 // The source's side of the engine: it produces chunks and is the bootstrap that joiners ask.
 #include <algorithm>
 
+#include "core/wire.hpp"
+
 #include "core/engine.hpp"
 
 namespace potok {
@@ -55,8 +57,22 @@ std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count) {
   return list;
 }
 
+bool Engine::take_bootstrap_budget(std::uint64_t bytes) {
+  // Answering joiners is the source's job too, but it must not eat the upload its children
+  // need: a flash crowd of thousands asking at once would stall the stream for everyone. Past
+  // the budget a request goes unanswered, and the asker retries later, backing off.
+  const double rate = config_.tuning.bootstrap_budget * static_cast<double>(params_.bitrate_bps) / 8;
+  const double elapsed_s = seconds_of(now_ - bootstrap_tokens_at_);
+  bootstrap_tokens_at_ = now_;
+  bootstrap_tokens_ = std::min(rate, bootstrap_tokens_ + rate * std::max(0.0, elapsed_s));  // 1 s burst
+  if (bootstrap_tokens_ < static_cast<double>(bytes)) return false;
+  bootstrap_tokens_ -= static_cast<double>(bytes);
+  return true;
+}
+
 void Engine::on_join_request(PeerId from, const JoinRequest& join) {
   membership_.joined(from, join, now_);
+  if (!take_bootstrap_budget(wire::kMaxWireMessage / 16)) return;
   Welcome w;
   w.source_time_us = us_of(now_);
   w.params = params_;
@@ -68,6 +84,7 @@ void Engine::on_join_request(PeerId from, const JoinRequest& join) {
 }
 
 void Engine::on_candidate_query(PeerId from, const CandidateQuery& query) {
+  if (!take_bootstrap_budget(wire::kMaxWireMessage / 32)) return;
   const int want = std::clamp<int>(query.want, 1, config_.tuning.candidates_per_answer);
   CandidateList list;
   list.candidates = candidates_for(from, want);
