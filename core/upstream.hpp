@@ -64,7 +64,7 @@ struct ChoiceInputs {
   NatClass self_nat = NatClass::kOpen;
   NetCoord self_coord;
   Instant now;
-  Duration chunk_transfer{};  // time to send one chunk at one stripe's rate
+  Duration chunk_transfer{};  // allowance for the parent to get one chunk out to us
 };
 
 // Picks a parent for every stripe in state kNone: the candidate that minimises the expected
