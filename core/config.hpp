@@ -34,7 +34,7 @@ struct Tuning {
   Duration max_delay = ms(8000);
   Duration repair_grace = ms(120);      // past the expected arrival, before asking a neighbour
   double slot_headroom = 0.9;           // share of the upload cap promised to children
-  double bootstrap_budget = 0.15;       // source: upload for bootstrap answers, x bitrate
+  double bootstrap_budget = 0.2;        // source: upload for bootstrap answers, x bitrate
   Duration join_retry = ms(2000);       // resend JoinRequest if no Welcome came by then
   Duration eviction_grace = ms(3000);   // an evicted child is still fed this long, to move
   Duration climb_interval = ms(10000);  // how often a relay looks for a place nearer the source

@@ -88,8 +88,7 @@ class Engine {
   void on_join_request(PeerId from, const JoinRequest& join);
   void on_candidate_query(PeerId from, const CandidateQuery& query);
   std::vector<CandidateInfo> candidates_for(PeerId asker, int count);
-  // Spends bootstrap upload if at least keep_share of a second's budget would remain.
-  bool take_bootstrap_budget(std::uint64_t bytes, double keep_share);
+  bool take_bootstrap_budget(std::uint64_t bytes);
 
   // relay.cpp: what every node does for its children and neighbours
   void on_subscribe(PeerId from, const Subscribe& sub);

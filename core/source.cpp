@@ -57,7 +57,7 @@ std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count) {
   return list;
 }
 
-bool Engine::take_bootstrap_budget(std::uint64_t bytes, double keep_share) {
+bool Engine::take_bootstrap_budget(std::uint64_t bytes) {
   // Answering joiners is the source's job too, but it must not eat the upload its children
   // need: a flash crowd of thousands asking at once would stall the stream for everyone. Past
   // the budget a request goes unanswered, and the asker retries later, backing off.
@@ -65,13 +65,14 @@ bool Engine::take_bootstrap_budget(std::uint64_t bytes, double keep_share) {
   const double elapsed_s = seconds_of(now_ - bootstrap_tokens_at_);
   bootstrap_tokens_at_ = now_;
   bootstrap_tokens_ = std::min(rate, bootstrap_tokens_ + rate * std::max(0.0, elapsed_s));  // 1 s burst
-  if (bootstrap_tokens_ - static_cast<double>(bytes) < keep_share * rate) return false;
+  if (bootstrap_tokens_ < static_cast<double>(bytes)) return false;
   bootstrap_tokens_ -= static_cast<double>(bytes);
   return true;
 }
 
 void Engine::on_join_request(PeerId from, const JoinRequest& join) {
   membership_.joined(from, join, now_);
+  if (!take_bootstrap_budget(wire::kMaxWireMessage / 16)) return;
   Welcome w;
   w.source_time_us = us_of(now_);
   w.params = params_;
@@ -79,17 +80,14 @@ void Engine::on_join_request(PeerId from, const JoinRequest& join) {
   w.group_start_seq = group_start_;
   w.swarm_size = static_cast<std::uint32_t>(membership_.size());
   w.candidates = candidates_for(from, config_.tuning.candidates_per_answer);
-  // Joiners come first: they have nothing yet. Queries from peers that already play only get
-  // what joiners leave (see on_candidate_query).
-  if (!take_bootstrap_budget(wire::wire_size(w), 0.0)) return;
   send(from, std::move(w));
 }
 
 void Engine::on_candidate_query(PeerId from, const CandidateQuery& query) {
+  if (!take_bootstrap_budget(wire::kMaxWireMessage / 32)) return;
   const int want = std::clamp<int>(query.want, 1, config_.tuning.candidates_per_answer);
   CandidateList list;
   list.candidates = candidates_for(from, want);
-  if (!take_bootstrap_budget(wire::wire_size(list), 0.25)) return;
   send(from, std::move(list));
 }
 
