@@ -6,17 +6,8 @@
 # The last `--` separates the command from the regex, so CMD may itself contain `--`.
 set -uo pipefail
 
-args=("$@")
-split=-1
-for i in "${!args[@]}"; do
-  [[ ${args[$i]} == -- ]] && split=$i
-done
-if ((split < 1 || split != ${#args[@]} - 2)); then
-  echo "usage: $0 CMD [ARG...] -- REGEX" >&2
-  exit 2
-fi
-cmd=("${args[@]:0:split}")
-regex=${args[$((split + 1))]}
+# shellcheck source=tests/split_command.sh
+source "$(dirname "${BASH_SOURCE[0]}")/split_command.sh"
 
 stdout_file=$(mktemp)
 trap 'rm -f "$stdout_file"' EXIT
