@@ -15,7 +15,6 @@ enum class Role : std::uint8_t { kSource, kPeer };
 // Protocol timings and limits. The defaults are what the simulator's standard scenario runs.
 struct Tuning {
   int probe_count = 6;                  // candidates probed in parallel on join
-  Duration probe_timeout = ms(600);     // choose parents with the pongs we have by then
   Duration subscribe_timeout = ms(1500);
   Duration report_interval = ms(5000);  // state report to the bootstrap
   Duration min_report_gap = ms(1000);   // extra reports when our offer of slots changes

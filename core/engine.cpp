@@ -193,17 +193,12 @@ void Engine::on_timer() {
     send(config_.bootstrap, join);
   }
   downstream_.expire_leaving(now_, config_.tuning.eviction_grace);
-  if (join_state_ == JoinState::kProbing && now_ >= probe_deadline_) {
-    join_state_ = JoinState::kJoined;
-    choose_parents();
-  }
   if (now_ >= next_report_at_) send_report();
 }
 
 Instant Engine::next_wake() const {
   Instant wake = std::min(next_report_at_, downstream_.next_expiry(config_.tuning.eviction_grace));
   if (join_state_ == JoinState::kJoined) wake = std::min(wake, next_liveness_sweep_);
-  if (join_state_ == JoinState::kProbing) wake = std::min(wake, probe_deadline_);
   if (join_state_ == JoinState::kAwaitingWelcome) wake = std::min(wake, join_sent_at_ + config_.tuning.join_retry);
   if (join_state_ != JoinState::kJoined || is_source()) return wake;
   if (downstream_.capacity() > 0) wake = std::min(wake, next_climb_at_);

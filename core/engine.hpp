@@ -53,7 +53,7 @@ class Engine {
   const Downstream& downstream() const { return downstream_; }
 
  private:
-  enum class JoinState : std::uint8_t { kIdle, kConnecting, kAwaitingWelcome, kProbing, kJoined, kLeft };
+  enum class JoinState : std::uint8_t { kIdle, kConnecting, kAwaitingWelcome, kJoined, kLeft };
   struct Link {
     bool up = false;
     Instant last_heard = kLongAgo;  // any message from the peer: it is alive
@@ -161,7 +161,6 @@ class Engine {
   JoinState join_state_ = JoinState::kIdle;
   Instant started_at_{};
   Instant join_sent_at_{};
-  Instant probe_deadline_{};
   Instant next_report_at_ = kNever;
   Instant last_query_at_ = kLongAgo;
   bool query_outstanding_ = false;

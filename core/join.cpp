@@ -100,16 +100,8 @@ void Engine::on_pong(PeerId from, const Pong& pong) {
   c->info.stripes = pong.stripes;
   c->info.coord = pong.coord;
   vivaldi_.observe(rtt_ms, pong.coord);
-  if (join_state_ == JoinState::kProbing) {
-    const bool all_answered = std::none_of(candidates_.all().begin(), candidates_.all().end(),
-                                           [](const auto& kv) { return kv.second.probing; });
-    if (all_answered) {
-      join_state_ = JoinState::kJoined;
-      choose_parents();
-    }
-  } else if (join_state_ == JoinState::kJoined) {
-    choose_parents();
-  }
+  // A fresh measurement may make a waiting stripe's choice possible or better.
+  if (join_state_ == JoinState::kJoined) choose_parents();
 }
 
 void Engine::choose_parents() {
