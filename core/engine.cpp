@@ -142,13 +142,8 @@ void Engine::on_connected(PeerId peer) {
   pending.swap(link.pending);
   for (auto& m : pending) send(peer, std::move(m));
   if (!is_source() && peer == config_.bootstrap && join_state_ == JoinState::kConnecting) {
-    JoinRequest join;
-    join.capacity_slots = downstream_.capacity();
-    join.nat = config_.nat;
-    join.coord = vivaldi_.coord();
-    join_sent_at_ = now_;
     join_state_ = JoinState::kAwaitingWelcome;
-    send(peer, join);
+    send_join_request();
   }
 }
 
@@ -184,14 +179,9 @@ void Engine::event(out::EventKind kind, PeerId peer, ChunkSeq seq, Duration valu
 }
 
 void Engine::on_timer() {
-  if (join_state_ == JoinState::kAwaitingWelcome && now_ - join_sent_at_ >= config_.tuning.join_retry) {
-    JoinRequest join;  // unanswered: the bootstrap is busy or the message was lost
-    join.capacity_slots = downstream_.capacity();
-    join.nat = config_.nat;
-    join.coord = vivaldi_.coord();
-    join_sent_at_ = now_;
-    send(config_.bootstrap, join);
-  }
+  // Unanswered: the bootstrap is busy or the message was lost.
+  if (join_state_ == JoinState::kAwaitingWelcome && now_ - join_sent_at_ >= config_.tuning.join_retry)
+    send_join_request();
   downstream_.expire_leaving(now_, config_.tuning.eviction_grace);
   if (now_ >= next_report_at_) send_report();
 }

@@ -103,6 +103,7 @@ class Engine {
 
   // join.cpp: bootstrap client, probing, choosing and replacing upstreams
   void start_peer();
+  void send_join_request();
   void on_welcome(const Welcome& welcome);
   void on_candidate_list(const CandidateList& list);
   void on_pong(PeerId from, const Pong& pong);

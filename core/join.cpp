@@ -12,6 +12,15 @@ void Engine::start_peer() {
   emit(out::Connect{config_.bootstrap});  // JoinRequest goes out once the link is up
 }
 
+void Engine::send_join_request() {
+  JoinRequest join;
+  join.capacity_slots = downstream_.capacity();
+  join.nat = config_.nat;
+  join.coord = vivaldi_.coord();
+  join_sent_at_ = now_;
+  send(config_.bootstrap, join);
+}
+
 Duration Engine::chunk_transfer_time() const {
   // One chunk at one stripe's rate: what a busy parent needs per child, roughly.
   return params_.chunk_duration;

@@ -57,14 +57,7 @@ struct Welcome {
   ChunkSeq group_start_seq;  // first chunk of the newest group
   std::uint32_t swarm_size = 0;
   std::vector<CandidateInfo> candidates;
-  bool operator==(const Welcome& o) const {
-    return source_time_us == o.source_time_us && params.stripe_count == o.params.stripe_count &&
-           params.chunk_duration == o.params.chunk_duration &&
-           params.chunks_per_group == o.params.chunks_per_group &&
-           params.bitrate_bps == o.params.bitrate_bps && head_seq == o.head_seq &&
-           group_start_seq == o.group_start_seq && swarm_size == o.swarm_size &&
-           candidates == o.candidates;
-  }
+  bool operator==(const Welcome&) const = default;
 };
 
 // Asks the bootstrap for fresh candidates after losing upstreams.

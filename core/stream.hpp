@@ -31,6 +31,7 @@ struct StreamParams {
   }
   // Upload of one stripe, in bits per second.
   double stripe_bps() const { return static_cast<double>(bitrate_bps) / stripe_count; }
+  bool operator==(const StreamParams&) const = default;
 };
 
 // The part of a chunk the source signs; relays never change it.

@@ -61,14 +61,6 @@ std::vector<Assignment> choose_upstreams(CandidatePool& pool, const ChoiceInputs
     result.push_back({p, 0});
     return result.back();
   };
-  auto stripes_from = [&](PeerId p) {
-    int n = 0;
-    for (const auto& s : stripes)
-      if (s.state != StripeUpstream::State::kNone && s.parent == p) ++n;
-    for (const auto& a : result)
-      if (a.parent == p) n += __builtin_popcount(a.stripes);
-    return n;
-  };
 
   // The usable candidates and their expected delays, once: this runs on every change while a
   // stripe has no parent, and the pool can be large.
@@ -80,35 +72,35 @@ std::vector<Assignment> choose_upstreams(CandidatePool& pool, const ChoiceInputs
   std::vector<Option> options;
   for (auto& [peer, c] : pool.all()) {
     if (c.info.spare_slots == 0 || in.now < c.unusable_until || !can_connect(in.self_nat, c.info.nat)) continue;
-    options.push_back({&c, expected_delay_ms(c, in.self_coord, in.chunk_transfer), stripes_from(peer)});
+    int taken = 0;
+    for (const auto& s : stripes)
+      if (s.state != StripeUpstream::State::kNone && s.parent == peer) ++taken;
+    options.push_back({&c, expected_delay_ms(c, in.self_coord, in.chunk_transfer), taken});
   }
   for (std::size_t s = 0; s < stripes.size(); ++s) {
     if (stripes[s].state != StripeUpstream::State::kNone) continue;
     const std::uint8_t depth_limit = stripes[s].depth_before_loss;
-    Candidate* best = nullptr;
+    Option* best = nullptr;
     double best_score = 0;
     bool best_respects_depth = false;
-    Option* chosen = nullptr;
     for (Option& option : options) {
-      Candidate& c = *option.candidate;
-      const PeerId peer = c.info.peer;
-      if (c.info.spare_slots == 0 || !(c.info.stripes & (StripeMask{1} << s))) continue;
-      const bool respects_depth = depth_limit == 0 || c.info.depth < depth_limit;
+      const CandidateInfo& c = option.candidate->info;
+      if (c.spare_slots == 0 || !(c.stripes & (StripeMask{1} << s))) continue;
+      const bool respects_depth = depth_limit == 0 || c.depth < depth_limit;
       const double score = option.delay_ms + kSameParentPenaltyMs * option.stripes_taken;
       // A candidate that cannot be our descendant always beats one that might be.
       if (!best || (respects_depth && !best_respects_depth) ||
           (respects_depth == best_respects_depth &&
-           (score < best_score || (score == best_score && peer < best->info.peer)))) {
-        best = &c;
-        chosen = &option;
+           (score < best_score || (score == best_score && c.peer < best->candidate->info.peer)))) {
+        best = &option;
         best_score = score;
         best_respects_depth = respects_depth;
       }
     }
     if (!best) continue;
-    ++chosen->stripes_taken;
-    --best->info.spare_slots;
-    assignment_for(best->info.peer).stripes |= StripeMask{1} << s;
+    ++best->stripes_taken;
+    --best->candidate->info.spare_slots;
+    assignment_for(best->candidate->info.peer).stripes |= StripeMask{1} << s;
   }
   return result;
 }

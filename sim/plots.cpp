@@ -1,6 +1,8 @@
 // The four SVG plots of a run, drawn with the shared helpers in sim/svg.hpp.
 #include "sim/plots.hpp"
 
+#include "sim/text_file.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -185,7 +187,7 @@ bool write_plots(const std::string& dir, const RunSummary& summary, std::string*
     };
     for (const auto& [name, draw] : plots) {
       const std::string path = (fs::path(dir) / name).string();
-      if (!svg::write_file(path, draw(summary), error)) return false;
+      if (!write_text_file(path, draw(summary), "", error)) return false;
     }
     return true;
   } catch (const std::exception& e) {

@@ -1,6 +1,8 @@
 // JSON report of one run: a tiny hand-written pretty-printing writer and the report layout.
 #include "sim/report.hpp"
 
+#include "sim/text_file.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -260,32 +262,14 @@ std::string report_json(const RunSummary& s) {
 }
 
 bool write_report(const std::string& path, const RunSummary& summary, std::string* error) {
-  auto fail = [&](const std::string& what, int err) {
-    if (error != nullptr) {
-      try {
-        *error = "cannot " + what + " report '" + path + "': " + std::strerror(err);
-      } catch (...) {
-        // Out of memory while describing the failure: the false return still reports it.
-      }
-    }
-    return false;
-  };
+  std::string json;
   try {
-    const std::string json = report_json(summary);
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr) return fail("open", errno);
-    errno = 0;
-    const std::size_t written = std::fwrite(json.data(), 1, json.size(), f);
-    const int write_errno = errno;
-    if (written != json.size()) {
-      std::fclose(f);
-      return fail("write", write_errno != 0 ? write_errno : EIO);
-    }
-    if (std::fclose(f) != 0) return fail("write", errno);
-    return true;
+    json = report_json(summary);
   } catch (const std::exception&) {
-    return fail("build", ENOMEM);
+    if (error != nullptr) *error = "cannot build report '" + path + "': " + std::strerror(ENOMEM);
+    return false;
   }
+  return write_text_file(path, json, "report", error);
 }
 
 }  // namespace potok::sim

@@ -276,28 +276,4 @@ std::string Chart::finish() const {
   return out;
 }
 
-bool write_file(const std::string& path, std::string_view content, std::string* error) {
-  auto fail = [&](const char* what, int err) {
-    if (error != nullptr) {
-      try {
-        *error = std::string("cannot ") + what + " '" + path + "': " + std::strerror(err);
-      } catch (...) {
-        // Out of memory while describing the failure: the false return still reports it.
-      }
-    }
-    return false;
-  };
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return fail("open", errno);
-  errno = 0;
-  const std::size_t written = std::fwrite(content.data(), 1, content.size(), f);
-  const int write_errno = errno;
-  if (written != content.size()) {
-    std::fclose(f);
-    return fail("write", write_errno != 0 ? write_errno : EIO);
-  }
-  if (std::fclose(f) != 0) return fail("write", errno);
-  return true;
-}
-
 }  // namespace potok::sim::svg

@@ -77,8 +77,4 @@ class Chart {
   int labels_ = 0;       // reference-line labels drawn so far (for staggering)
 };
 
-// Writes `content` to `path`. On failure returns false and describes it (path + strerror) in
-// `error` when non-null. Never throws.
-bool write_file(const std::string& path, std::string_view content, std::string* error);
-
 }  // namespace potok::sim::svg
