@@ -26,4 +26,9 @@ void Accounting::received(PeerId from, std::uint64_t wire_bytes, std::uint64_t m
   if (per_peer_enabled_) add_received(per_peer_[from], wire_bytes, media_bytes, duplicate);
 }
 
+void Accounting::verified(PeerId from, bool ok) {
+  ++(ok ? total_.chunks_verified : total_.chunks_rejected);
+  if (per_peer_enabled_) ++(ok ? per_peer_[from].chunks_verified : per_peer_[from].chunks_rejected);
+}
+
 }  // namespace potok

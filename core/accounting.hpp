@@ -16,12 +16,15 @@ struct TrafficCounters {
   std::uint64_t media_down_duplicate = 0;  // a chunk we already had
   std::uint64_t control_up = 0;
   std::uint64_t control_down = 0;
+  std::uint64_t chunks_verified = 0;  // signature checked and good
+  std::uint64_t chunks_rejected = 0;  // signature wrong: dropped, sender penalised
 };
 
 class Accounting {
  public:
   void sent(PeerId to, std::uint64_t wire_bytes, std::uint64_t media_bytes);
   void received(PeerId from, std::uint64_t wire_bytes, std::uint64_t media_bytes, bool duplicate);
+  void verified(PeerId from, bool ok);
   const TrafficCounters& total() const { return total_; }
   const std::unordered_map<PeerId, TrafficCounters>& per_peer() const { return per_peer_; }
   void forget(PeerId peer) { per_peer_.erase(peer); }

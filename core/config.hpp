@@ -42,6 +42,7 @@ struct Tuning {
   Duration candidate_query_interval = ms(1000);
   int backfill_limit = 12;              // chunks a new parent sends from its buffer
   int candidate_pool_limit = 24;
+  int forgery_limit = 3;                // forged chunks from one peer before we cut it off
 };
 
 struct EngineConfig {
@@ -52,6 +53,9 @@ struct EngineConfig {
   std::uint64_t upload_cap_bps = 0;  // what this peer lets the swarm use; 0 = leaf (mobile, metered)
   NatClass nat = NatClass::kOpen;
   std::uint64_t seed = 1;
+  // Real drivers verify every received chunk's signature (out::Verify). The simulator, whose
+  // peers cannot forge, turns this off to save the round trip.
+  bool verify_chunks = true;
   Tuning tuning;
 };
 

@@ -42,6 +42,8 @@ void Engine::handle_input(Input input) {
           on_disconnected(e.peer);
         } else if constexpr (std::is_same_v<T, in::Produce>) {
           if (is_source()) on_produce(std::move(e.chunk));
+        } else if constexpr (std::is_same_v<T, in::Verified>) {
+          on_verified(e);
         }
       },
       input.event);
@@ -71,7 +73,7 @@ Output Engine::poll_output() {
 }
 
 void Engine::on_message(PeerId from, Message&& message) {
-  if (join_state_ == JoinState::kLeft) return;
+  if (join_state_ == JoinState::kLeft || banned_.count(from)) return;
   if (auto it = links_.find(from); it != links_.end()) it->second.last_heard = now_;
   if (!std::holds_alternative<ChunkData>(message)) {
     const std::uint64_t size = wire::wire_size(message);

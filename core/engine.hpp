@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/accounting.hpp"
@@ -125,6 +126,9 @@ class Engine {
 
   // stream.cpp: receiving, playing and repairing chunks
   void on_chunk(PeerId from, const ChunkData& data);
+  void on_verified(const in::Verified& verdict);
+  void accept_chunk(PeerId from, const ChunkData& data);  // signature known good (or not checked)
+  void penalise_forgery(PeerId from, ChunkSeq seq);
   void maybe_start_playout();
   void advance_playout();
   void check_repairs();
@@ -140,6 +144,8 @@ class Engine {
   Instant now_{};
   std::deque<Output> outputs_;
   std::unordered_map<PeerId, Link> links_;
+  std::unordered_map<PeerId, int> forgeries_;  // forged chunks received, per sender
+  std::unordered_set<PeerId> banned_;          // liars we no longer talk to
   Accounting accounting_;
 
   // Stream knowledge

@@ -19,12 +19,15 @@ struct Connected { PeerId peer; };      // a transport to `peer` is up (either s
 struct ConnectFailed { PeerId peer; };  // our Connect could not be established (e.g. NAT)
 struct Disconnected { PeerId peer; };   // the transport to `peer` closed
 struct Produce { ChunkPtr chunk; };     // source only: ingest made a new chunk
+// The driver's answer to out::Verify: `data` as it was handed out, and whether the source's
+// signature holds.
+struct Verified { PeerId from; ChunkData data; bool ok = false; };
 }  // namespace in
 
 struct Input {
   Instant now;
   std::variant<in::Start, in::Stop, in::Tick, in::Received, in::Connected, in::ConnectFailed,
-               in::Disconnected, in::Produce>
+               in::Disconnected, in::Produce, in::Verified>
       event;
 };
 
@@ -35,6 +38,14 @@ struct Transmit {
 };
 struct Connect { PeerId peer; };
 struct Disconnect { PeerId peer; };
+// Check the source's signature on a chunk that `from` sent, and answer with in::Verified.
+// Crypto lives in the driver (OpenSSL natively, WebCrypto in the browser, which is
+// asynchronous); the engine holds nothing back meanwhile and plays or forwards the chunk only
+// once the answer is yes.
+struct Verify {
+  PeerId from;
+  ChunkData data;
+};
 // A verified chunk for the player, in sequence order; it must be shown at play_at (local clock).
 struct Deliver {
   ChunkPtr chunk;
@@ -49,6 +60,8 @@ enum class EventKind : std::uint8_t {
   kResynced,          // fell too far behind and jumped to the newest group
   kConnectFailed,     // peer could not be reached
   kProtocolViolation, // peer sent something that makes no sense here
+  kForgedChunk,       // peer sent a chunk whose signature is wrong (value = forgeries so far)
+  kPeerBanned,        // peer lied too often and is cut off
 };
 // Why an upstream was given up (Event::detail of kParentSwitched).
 enum class LossReason : std::uint8_t {
@@ -66,7 +79,7 @@ struct WakeAt {
 };
 }  // namespace out
 
-using Output = std::variant<out::Transmit, out::Connect, out::Disconnect, out::Deliver, out::Event,
-                            out::WakeAt>;
+using Output = std::variant<out::Transmit, out::Connect, out::Disconnect, out::Verify, out::Deliver,
+                            out::Event, out::WakeAt>;
 
 }  // namespace potok

@@ -44,8 +44,7 @@ void Engine::on_chunk(PeerId from, const ChunkData& data) {
     accounting_.received(from, size, chunk->payload_size(), true);
     return;
   }
-  const StripeIndex stripe = params_.stripe_of(h.seq);
-  StripeUpstream& up = stripes_[stripe.value];
+  const StripeUpstream& up = stripes_[params_.stripe_of(h.seq).value];
   const bool from_parent = up.state != StripeUpstream::State::kNone && up.parent == from;
   // Only parents (old, new, or one we are moving to) and neighbours we asked for a repair send
   // us chunks; and no honest peer is far ahead of everything we have seen. Anything else is
@@ -59,6 +58,44 @@ void Engine::on_chunk(PeerId from, const ChunkData& data) {
     event(out::EventKind::kProtocolViolation, from, h.seq);
     return;
   }
+  // A copy we already hold needs no second check; it still counts as a live push below.
+  if (config_.verify_chunks && !buffer_.has(h.seq)) {
+    emit(out::Verify{from, data});
+    return;
+  }
+  accept_chunk(from, data);
+}
+
+void Engine::on_verified(const in::Verified& verdict) {
+  if (!verdict.data.chunk || join_state_ == JoinState::kLeft || banned_.count(verdict.from)) return;
+  if (!verdict.ok) {
+    accounting_.received(verdict.from, wire::wire_size(verdict.data), verdict.data.chunk->payload_size(), true);
+    penalise_forgery(verdict.from, verdict.data.chunk->header.seq);
+    return;
+  }
+  accounting_.verified(verdict.from, true);
+  accept_chunk(verdict.from, verdict.data);
+}
+
+void Engine::penalise_forgery(PeerId from, ChunkSeq seq) {
+  accounting_.verified(from, false);
+  const int count = ++forgeries_[from];
+  event(out::EventKind::kForgedChunk, from, seq, Duration{count});
+  // One bad chunk may be a bit flip on a bad link; a few are a liar. Cut it off: its stripes
+  // find new parents the usual way, as if it had left.
+  if (count < config_.tuning.forgery_limit) return;
+  banned_.insert(from);
+  event(out::EventKind::kPeerBanned, from, seq);
+  emit(out::Disconnect{from});
+  on_disconnected(from);
+}
+
+void Engine::accept_chunk(PeerId from, const ChunkData& data) {
+  const ChunkPtr& chunk = data.chunk;
+  const ChunkHeader& h = chunk->header;
+  const std::uint64_t size = wire::wire_size(data);
+  StripeUpstream& up = stripes_[params_.stripe_of(h.seq).value];
+  const bool from_parent = up.state != StripeUpstream::State::kNone && up.parent == from;
   if (from_parent) {
     if (up.state == StripeUpstream::State::kPending) {
       up.state = StripeUpstream::State::kActive;  // the chunk beat the ack

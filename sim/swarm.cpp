@@ -38,6 +38,7 @@ void Swarm::schedule_initial() {
   cfg.stream = scenario_.stream;
   cfg.upload_cap_bps = static_cast<std::uint64_t>(scenario_.source_budget_multiple * scenario_.stream.bitrate_bps);
   cfg.seed = scenario_.seed;
+  cfg.verify_chunks = false;  // simulated peers cannot forge; skip the driver round trip
   cfg.tuning = scenario_.tuning;
   source.engine = std::make_unique<Engine>(cfg);
   source.engine->accounting().set_per_peer(false);
@@ -61,6 +62,7 @@ void Swarm::spawn(std::int64_t at_us) {
   cfg.upload_cap_bps = static_cast<std::uint64_t>(n.host.capacity_multiple * scenario_.stream.bitrate_bps);
   cfg.nat = n.host.nat;
   cfg.seed = rng_.next();
+  cfg.verify_chunks = false;
   cfg.tuning = scenario_.tuning;
   n.engine = std::make_unique<Engine>(cfg);
   n.engine->accounting().set_per_peer(false);
@@ -186,7 +188,9 @@ void Swarm::drain(std::uint32_t index) {
         case out::EventKind::kRepairRequested: ++summary_.repairs_requested; break;
         case out::EventKind::kResynced: ++summary_.resyncs; break;
         case out::EventKind::kConnectFailed: ++summary_.connect_failures; break;
-        case out::EventKind::kProtocolViolation: break;
+        case out::EventKind::kProtocolViolation:
+        case out::EventKind::kForgedChunk:
+        case out::EventKind::kPeerBanned: break;
       }
     }
   }

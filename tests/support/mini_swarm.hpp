@@ -14,6 +14,8 @@
 //  - out::Transmit arrives as in::Received one latency later, in order (upload caps ignored).
 //  - out::Disconnect: the other side gets in::Disconnected one latency later.
 //  - out::WakeAt: an in::Tick at that time; the newest WakeAt replaces older ones.
+//  - out::Verify: answered at once (in::Verified). The source leaves every signature zeroed, so
+//    here a chunk is genuine iff its signature is all zeros; tests forge by setting a byte.
 //  - The source gets in::Produce every chunk_duration from time 0.
 //  - crash(p): from then on nothing reaches p or leaves it, in flight or not; nobody is told.
 #pragma once
@@ -148,7 +150,7 @@ class MiniSwarm {
   }
 
  private:
-  enum class Kind : std::uint8_t { kStart, kTick, kReceive, kConnected, kConnectFailed, kDisconnected, kProduce };
+  enum class Kind : std::uint8_t { kStart, kTick, kReceive, kConnected, kConnectFailed, kDisconnected, kProduce, kVerified };
   struct Pending {
     Kind kind = Kind::kTick;
     PeerId to;
@@ -201,6 +203,12 @@ class MiniSwarm {
       case Kind::kProduce:
         produce();
         break;
+      case Kind::kVerified: {
+        ChunkData data = std::get<ChunkData>(std::move(p.message));
+        const bool ok = data.chunk->signature == Signature{};
+        feed(p.to, in::Verified{p.from, std::move(data), ok});
+        break;
+      }
     }
   }
 
@@ -251,6 +259,8 @@ class MiniSwarm {
       }
     } else if (auto* d = std::get_if<out::Disconnect>(&o)) {
       if (exists(d->peer)) schedule(now_ + config_.latency, Kind::kDisconnected, d->peer, self);
+    } else if (auto* v = std::get_if<out::Verify>(&o)) {
+      schedule(now_, Kind::kVerified, self, v->from, std::move(v->data));
     } else if (auto* del = std::get_if<out::Deliver>(&o)) {
       const ChunkHeader& h = del->chunk->header;
       log.deliveries.push_back(Delivery{h.seq, del->play_at, now_, h.capture_us});
