@@ -12,7 +12,7 @@ void put_le(Bytes& out, std::uint64_t v, int bytes) {
 Bytes chunk_signed_message(const ChunkHeader& header, const Bytes& payload) {
   Bytes out;
   out.reserve(sizeof(kChunkSignatureContext) + 29 + payload.size());
-  out.insert(out.end(), kChunkSignatureContext, kChunkSignatureContext + sizeof(kChunkSignatureContext));
+  for (char c : kChunkSignatureContext) out.push_back(static_cast<std::uint8_t>(c));  // with its NUL
   put_le(out, header.seq.value, 8);
   put_le(out, header.group.value, 8);
   put_le(out, static_cast<std::uint64_t>(header.capture_us), 8);

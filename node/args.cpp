@@ -54,6 +54,24 @@ std::optional<std::string> Args::text(const std::string& name) {
   return v;
 }
 
+std::vector<std::string> Args::positionals() {
+  std::vector<std::string> out, options;
+  for (auto& a : argv_) (a.rfind("-", 0) == 0 && a != "-" ? options : out).push_back(std::move(a));
+  argv_ = std::move(options);
+  return out;
+}
+
+std::vector<std::string> Args::texts(const std::string& name) {
+  std::vector<std::string> out;
+  for (std::size_t guard = 0; guard < 10'000; ++guard) {
+    auto v = take_once(name);
+    if (!v) break;
+    if (v->empty()) fail(name + " needs a non-empty value");
+    else out.push_back(*v);
+  }
+  return out;
+}
+
 std::optional<std::uint64_t> Args::integer(const std::string& name, std::uint64_t min, std::uint64_t max) {
   auto v = take(name);
   if (!v) return std::nullopt;

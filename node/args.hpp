@@ -16,9 +16,13 @@ class Args {
   // Each getter consumes its option; error() is set on a malformed value.
   bool flag(const std::string& name);
   std::optional<std::string> text(const std::string& name);
+  // A repeatable option: every value given, in order.
+  std::vector<std::string> texts(const std::string& name);
   std::optional<std::uint64_t> integer(const std::string& name, std::uint64_t min, std::uint64_t max);
   std::optional<double> number(const std::string& name, double min, double max);
 
+  // After the option getters: the arguments left that do not look like options, taken out.
+  std::vector<std::string> positionals();
   // After all getters: anything left over is an unknown option.
   bool finish();
   const std::string& error() const { return error_; }

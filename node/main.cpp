@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "node/sim_command.hpp"
+#include "node/stream_command.hpp"
+#include "node/watch_command.hpp"
 
 namespace {
 constexpr const char* kUsage = R"(Usage: potok <command> [options]
@@ -11,6 +13,8 @@ constexpr const char* kUsage = R"(Usage: potok <command> [options]
 Peer-to-peer live streaming: one streamer, viewers in browsers that relay to each other.
 
 Commands:
+  stream     stream live (test pattern, file, stdin, RTMP, SRT) to viewers' browsers
+  watch      join a stream natively: record it, or load-test the source
   sim        simulate a swarm with the real protocol engine and measure it
   help       show this text
 
@@ -27,6 +31,8 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "sim") return potok::cli::run_sim_command(args);
+  if (command == "stream") return potok::cli::run_stream_command(args);
+  if (command == "watch") return potok::cli::run_watch_command(args);
   if (command.rfind("-", 0) == 0)
     std::fprintf(stderr, "potok: unknown option '%s'\n(see potok --help)\n", command.c_str());
   else

@@ -24,3 +24,18 @@ potok_cli_test(sim_non_numeric_peers fail sim --peers abc -- "--peers.*abc|abc.*
 # "0" as a value of its own, not the 0 of "60" or "10.0" in a help line.
 potok_cli_test(sim_zero_duration fail sim --duration 0 --
   "--duration.*(^|[^0-9.])0([^0-9.]|$)|(^|[^0-9.-])0([^0-9.]|$).*--duration")
+
+# potok stream / potok watch: help, and absurd values refused before anything starts.
+potok_cli_test(stream_help ok stream --help -- "--input")
+potok_cli_test(watch_help ok watch --help -- "--headless")
+potok_cli_test(stream_bad_http fail stream --http nonsense -- "--http.*nonsense")
+potok_cli_test(stream_bad_size fail stream --size 10x10000 -- "--size.*10x10000")
+potok_cli_test(stream_zero_fps fail stream --fps 0 -- "--fps.*(^|[^0-9.])0([^0-9.]|$)")
+potok_cli_test(stream_loop_without_file fail stream --loop -- "--loop")
+potok_cli_test(stream_bad_advertise fail stream --advertise http://x/ -- "--advertise.*http://x/")
+potok_cli_test(stream_unknown_option fail stream --bogus -- "--bogus")
+potok_cli_test(watch_no_url fail watch -- "URL")
+potok_cli_test(watch_bad_url fail watch ftp://x/ -- "ftp")
+potok_cli_test(watch_out_and_headless fail watch http://127.0.0.1:1/ --out x.mp4 --headless -- "--out.*--headless")
+# Nothing listens on port 1: a clear error, not a hang.
+potok_cli_test(watch_unreachable fail watch http://127.0.0.1:1/ -- "127.0.0.1:1")
