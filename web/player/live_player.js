@@ -24,6 +24,7 @@ const KEEP_BEHIND_S = 30;       // buffered media kept behind the playhead
 const TRIM_EVERY_S = 10;        // ... removed in steps of at least this much
 const RUN_OFFSET_TOLERANCE_US = 50000;  // capture-media offset moves beyond this: a new ingest run
 const DELAY_SAMPLE_MS = 250;
+const PLAY_LEAD_MS = 40;        // play() this early: Chromium takes about this long to show a frame
 
 class LivePlayer {
   // listener: onFirstFrame(ms), onState(), onError(message), onNeedsGesture(), onAutoMuted()
@@ -41,6 +42,7 @@ class LivePlayer {
     this.anchor = null;       // {posS, playAtUs} of the newest chunk: the schedule
     this.newestCaptureUs = null;
     this.started = false;     // the playhead was put on the schedule once
+    this.startTimer = null;
     this.wantPlay = true;     // false after the user paused
     this.followLive = true;   // steer toward the schedule (false after a pause, until LIVE)
     this.firstFrameMs = null;
@@ -123,12 +125,16 @@ class LivePlayer {
       }
       this.mime = mime;
       this.queuedMime = mime;
+      console.log(`potok: media type ${mime}`);
     }
     if (this.sourceBuffer || this.mediaSource.readyState !== 'open') return true;  // sourceopen will
     this.sourceBuffer = this.mediaSource.addSourceBuffer(this.mime);
     this.sourceBuffer.mode = 'segments';
     this.sourceBuffer.addEventListener('updateend', () => this.pump());
-    this.sourceBuffer.addEventListener('error', () => console.warn('potok: SourceBuffer error'));
+    this.sourceBuffer.addEventListener('error', () => {
+      const e = this.video.error;
+      console.warn(`potok: SourceBuffer error${e ? `: media error ${e.code} ${e.message}` : ''}`);
+    });
     this.pump();
     return true;
   }
@@ -182,11 +188,13 @@ class LivePlayer {
     const ranges = v.buffered;
     if (ranges.length === 0) return;
     if (!this.started) {
-      // Wait until the schedule reaches the first data, then start exactly on it.
-      if (target < ranges.start(0)) return;
-      this.started = true;
-      this.seekTo(this.playablePosition(target));
-      this.play();
+      // Park on the first data (the decoder prepares its first frame meanwhile), then start
+      // exactly when the schedule reaches it: a timer, not the next steering tick.
+      const first = ranges.start(0);
+      const waitMs = (first - target) * 1000 - PLAY_LEAD_MS;
+      if (waitMs <= 0) this.startPlayback();
+      else if (waitMs < 2 * STEER_INTERVAL_MS && !this.startTimer) this.startTimer = setTimeout(() => this.startPlayback(), waitMs);
+      else if (v.currentTime < first) this.seekTo(first);
       return;
     }
     this.trim(target);
@@ -205,6 +213,15 @@ class LivePlayer {
     const correction = Math.abs(error) < RATE_DEAD_ZONE_S ? 0 : error * RATE_GAIN_PER_S;
     const rate = 1 - Math.max(-RATE_LIMIT, Math.min(RATE_LIMIT, correction));
     if (Math.abs(v.playbackRate - rate) > 0.005) v.playbackRate = rate;
+  }
+
+  startPlayback() {
+    if (this.started) return;
+    this.started = true;
+    const target = this.scheduledPosition();
+    const pos = this.playablePosition(Math.max(target, this.video.buffered.start(0)));
+    if (Math.abs(this.video.currentTime - pos) > 0.05) this.seekTo(pos);
+    this.play();
   }
 
   // Where to put the playhead for `pos`: pos itself if buffered, else the start of the next

@@ -23,6 +23,9 @@ function readConfig(raw) {
 function main() {
   const video = document.getElementById('video');
   const engineCounts = { skipped: 0, resyncs: 0, forged: 0, banned: 0 };
+  // Startup, split by who spends it: loading the page and the engine, joining the swarm (until
+  // the engine schedules its first chunk), and the media pipeline (until that frame is shown).
+  const startup = { engineStartedMs: null, firstScheduledMs: null };
   let driver = null;
   let fatal = null;
   let linkState = 'connecting';
@@ -82,6 +85,8 @@ function main() {
       state: state(),
       playing: player.isPlaying(),
       startup_ms: player.firstFrameMs === null ? null : Math.round(player.firstFrameMs),
+      engine_started_ms: startup.engineStartedMs === null ? null : Math.round(startup.engineStartedMs),
+      first_scheduled_ms: startup.firstScheduledMs === null ? null : Math.round(startup.firstScheduledMs),
       delay_ms: player.delayMs() === null ? null : Math.round(player.delayMs()),
       buffer_ms: Math.round(player.bufferAheadMs()),
       arrival_ms: player.arrivalMs === null ? null : Math.round(player.arrivalMs),
@@ -142,6 +147,9 @@ function main() {
     listener: {
       onDeliver: (chunk) => player.deliver(chunk),
       onEvent: (event) => {
+        if (event.kind === 'playback_started' && startup.firstScheduledMs === null) {
+          startup.firstScheduledMs = startup.engineStartedMs + event.valueUs / 1000;
+        }
         if (event.kind === 'chunk_skipped') engineCounts.skipped += 1;
         else if (event.kind === 'resynced') engineCounts.resyncs += 1;
         else if (event.kind === 'forged_chunk') engineCounts.forged += 1;
@@ -164,6 +172,7 @@ function main() {
     },
   }).then((d) => {
     driver = d;
+    startup.engineStartedMs = performance.now();
     driver.start();
   }).catch((e) => fail(`cannot start the protocol engine: ${e.message}`));
 }
