@@ -24,7 +24,10 @@ const KEEP_BEHIND_S = 30;       // buffered media kept behind the playhead
 const TRIM_EVERY_S = 10;        // ... removed in steps of at least this much
 const RUN_OFFSET_TOLERANCE_US = 50000;  // capture-media offset moves beyond this: a new ingest run
 const DELAY_SAMPLE_MS = 250;
-const PLAY_LEAD_MS = 40;        // play() this early: Chromium takes about this long to show a frame
+const PLAY_LEAD_MS = 40;
+const STUCK_MS = 400;           // a playhead that should move but has not for this long: a stall
+const STALL_END_S = 0.1;
+const SEEK_PATIENCE_MS = 1000;  // a seek still pending after this long is overridden        // ... which ends once the playhead has moved on this far        // play() this early: Chromium takes about this long to show a frame
 
 class LivePlayer {
   // listener: onFirstFrame(ms), onState(), onError(message), onNeedsGesture(), onAutoMuted()
@@ -43,11 +46,14 @@ class LivePlayer {
     this.newestCaptureUs = null;
     this.started = false;     // the playhead was put on the schedule once
     this.startTimer = null;
+    this.seekStartedMs = 0;
     this.wantPlay = true;     // false after the user paused
     this.followLive = true;   // steer toward the schedule (false after a pause, until LIVE)
     this.firstFrameMs = null;
     this.arrivalMs = null;
     this.stallStartedMs = null;
+    this.progress = null;     // {pos, at}: where the playhead last moved, and when
+    this.stallPos = 0;        // where the playhead stood when the current stall began
     this.delaySamples = [];
     this.counts = { delivered: 0, appended: 0, ignoredBeforeInit: 0, badPayloads: 0, discontinuities: 0,
                     seeks: 0, gapJumps: 0, stalls: 0, stalledMs: 0, quotaEvictions: 0, appendErrors: 0 };
@@ -86,7 +92,9 @@ class LivePlayer {
       (media.discontinuity || Math.abs(runOffsetUs - this.runOffsetUs) > RUN_OFFSET_TOLERANCE_US);
     if (newRun) {
       this.counts.discontinuities += 1;
-      console.log(`potok: discontinuity at chunk ${chunk.seq} (ingest run moved by ${((runOffsetUs - this.runOffsetUs) / 1000).toFixed(0)} ms)`);
+      console.log(`potok: discontinuity at chunk ${chunk.seq}${media.discontinuity ? '' : ' (not flagged)'}: ` +
+        `capture ${chunk.captureUs} us, media time ${media.mediaTimeUs} us, ` +
+        `capture - media moved by ${((runOffsetUs - this.runOffsetUs) / 1000).toFixed(1)} ms`);
     }
     this.runOffsetUs = runOffsetUs;
     if (this.baseUs === null) this.baseUs = chunk.captureUs;
@@ -198,7 +206,10 @@ class LivePlayer {
       return;
     }
     this.trim(target);
-    if (v.paused || v.seeking) return;
+    this.checkProgress();
+    // A seek normally completes within a frame or two; one that hangs (Chromium can, e.g. at
+    // the very end of the data) must not keep the playhead from data that arrived since.
+    if (v.paused || (v.seeking && performance.now() - this.seekStartedMs < SEEK_PATIENCE_MS)) return;
     if (!this.followLive) {
       v.playbackRate = 1;
       this.skipGap(v.currentTime);
@@ -254,6 +265,7 @@ class LivePlayer {
   seekTo(pos) {
     if (Math.abs(this.video.currentTime - pos) < 0.001) return;
     this.counts.seeks += 1;
+    this.seekStartedMs = performance.now();
     this.video.currentTime = pos;
   }
 
@@ -322,22 +334,52 @@ class LivePlayer {
     const v = this.video;
     v.addEventListener('waiting', () => {
       // A seek of ours that lands before the decoder catches up is not a stall of the stream.
-      if (this.firstFrameMs === null || v.seeking || v.paused || this.stallStartedMs !== null) return;
-      this.counts.stalls += 1;
-      this.stallStartedMs = performance.now();
-      console.log(`potok: stall at ${v.currentTime.toFixed(2)} s (buffered ${describeRanges(v.buffered)})`);
-      this.listener.onState();
+      if (!v.seeking) this.beginStall('waiting');
     });
-    const endStall = () => {
-      if (this.stallStartedMs === null) return;
-      this.counts.stalledMs += performance.now() - this.stallStartedMs;
-      this.stallStartedMs = null;
-      this.listener.onState();
-    };
-    v.addEventListener('playing', endStall);
-    v.addEventListener('seeking', endStall);
-    v.addEventListener('pause', endStall);
+    v.addEventListener('pause', () => this.endStall());
     for (const name of ['playing', 'pause', 'volumechange', 'ratechange']) v.addEventListener(name, () => this.listener.onState());
+  }
+
+  // Chromium does not always say 'waiting' (e.g. after a seek to the very end of the data), so
+  // a playhead that stops moving while it should play is a stall too. A stall ends once the
+  // playhead has moved on by STALL_END_S from where it stood (or from where a seek put it).
+  checkProgress() {
+    const v = this.video;
+    const now = performance.now();
+    if (this.firstFrameMs === null || v.paused) {
+      this.progress = null;
+      return;
+    }
+    const last = this.progress;
+    const advance = last ? v.currentTime - last.pos : 0;
+    if (!last || v.seeking || advance < 0 || advance > 1) {
+      this.progress = { pos: v.currentTime, at: now };  // a seek: no evidence either way
+      if (this.stallStartedMs !== null) this.stallPos = v.currentTime;
+      return;
+    }
+    if (advance > 0) this.progress = { pos: v.currentTime, at: now };
+    if (this.stallStartedMs !== null) {
+      if (v.currentTime - this.stallPos >= STALL_END_S) this.endStall();
+    } else if (now - this.progress.at > STUCK_MS) {
+      this.beginStall('no progress');
+    }
+  }
+
+  beginStall(why) {
+    const v = this.video;
+    if (this.firstFrameMs === null || v.paused || this.stallStartedMs !== null) return;
+    this.counts.stalls += 1;
+    this.stallStartedMs = performance.now();
+    this.stallPos = v.currentTime;
+    console.log(`potok: stall (${why}) at ${v.currentTime.toFixed(2)} s, buffered ${describeRanges(v.buffered)}`);
+    this.listener.onState();
+  }
+
+  endStall() {
+    if (this.stallStartedMs === null) return;
+    this.counts.stalledMs += performance.now() - this.stallStartedMs;
+    this.stallStartedMs = null;
+    this.listener.onState();
   }
 
   // Milliseconds between the capture of the frame on screen and now; null before the first frame.

@@ -113,6 +113,7 @@ function main() {
       position_s: Number(video.currentTime.toFixed(3)),
       frames: video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality().totalVideoFrames : 0,
       seeks: c.seeks,
+      seeking: video.seeking,
       gap_jumps: c.gapJumps,
       appended: c.appended,
       append_errors: c.appendErrors,

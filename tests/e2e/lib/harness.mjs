@@ -43,9 +43,15 @@ class E2eContext {
   }
 
   // What failure reports show: the end of every process's output and every page's player log.
+  // Every page's whole console also goes to a file in the scratch directory (kept with
+  // POTOK_E2E_KEEP=1).
   diagnostics() {
     const parts = this.processes.map((p) => tail(p));
-    for (const v of this.viewers) parts.push(`  --- ${v.label} console (potok lines) ---\n${potokLog(v)}`);
+    for (const v of this.viewers) {
+      const file = this.file(`${v.label.replace(/\W+/g, '_')}.console.log`);
+      fs.writeFileSync(file, v.console.join('\n') + '\n');
+      parts.push(`  --- ${v.label} console (potok lines; all of it in ${file}) ---\n${potokLog(v)}`);
+    }
     return parts.join('\n');
   }
 
@@ -79,6 +85,9 @@ export async function runE2e(name, { timeoutMs }, body) {
   if (failed) {
     if (error) console.error(`[${name}] error: ${error.stack || error.message}`);
     console.error(`[${name}] diagnostics:\n${t.diagnostics()}`);
+  } else if (process.env.POTOK_E2E_KEEP) {
+    t.diagnostics();  // the consoles, to files in the kept directory
+    console.log(`[${name}] kept ${t.dir}`);
   }
   await t.cleanup();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
