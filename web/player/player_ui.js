@@ -3,6 +3,16 @@
 
 const IDLE_HIDE_MS = 3000;  // controls fade after this long without the pointer moving
 
+// Icons as inline SVG: emoji and symbol glyphs depend on the fonts a machine happens to have.
+const svgIcon = (body) => `<svg viewBox="0 0 24 24" width="18" height="18" fill="currentColor" aria-hidden="true">${body}</svg>`;
+const ICONS = {
+  play: svgIcon('<path d="M7 4v16l13-8z"/>'),
+  pause: svgIcon('<path d="M6 4h4v16H6zM14 4h4v16h-4z"/>'),
+  sound: svgIcon('<path d="M3 9v6h4l5 5V4L7 9zM15 8.5v7a4 4 0 0 0 0-7zM15 4.3v2.1a6 6 0 0 1 0 11.2v2.1a8 8 0 0 0 0-15.4z"/>'),
+  muted: svgIcon('<path d="M3 9v6h4l5 5V4L7 9zM16 9.4l1.4-1.4 2.1 2.1 2.1-2.1 1.4 1.4-2.1 2.1 2.1 2.1-1.4 1.4-2.1-2.1-2.1 2.1-1.4-1.4 2.1-2.1z"/>'),
+  fullscreen: svgIcon('<path d="M4 4h6v2H6v4H4zM14 4h6v6h-2V6h-4zM4 14h2v4h4v2H4zM18 14h2v6h-6v-2h4z"/>'),
+};
+
 class PlayerUi {
   constructor(doc, actions) {
     const $ = (id) => doc.getElementById(id);
@@ -20,6 +30,8 @@ class PlayerUi {
     this.volume = $('volume');
     this.live = $('live');
     this.delay = $('delay');
+    $('fullscreen').innerHTML = ICONS.fullscreen;
+    this.shownIcons = {};
     this.playButton.addEventListener('click', () => actions.togglePlay());
     this.muteButton.addEventListener('click', () => actions.toggleMute());
     this.volume.addEventListener('input', () => actions.setVolume(Number(this.volume.value)));
@@ -102,14 +114,20 @@ class PlayerUi {
 
   render(s, live) {
     const v = this.video;
-    this.playButton.innerHTML = v.paused ? '&#9654;' : '&#10074;&#10074;';
-    this.muteButton.innerHTML = v.muted || v.volume === 0 ? '&#128263;' : '&#128266;';
+    this.setIcon(this.playButton, v.paused ? 'play' : 'pause');
+    this.setIcon(this.muteButton, v.muted || v.volume === 0 ? 'muted' : 'sound');
     if (Number(this.volume.value) !== v.volume) this.volume.value = String(v.volume);
     this.live.classList.toggle('on', live);
     this.live.classList.toggle('behind', !live);
     this.live.title = live ? 'Live' : 'Behind live: click to jump to live';
     this.delay.textContent = s.delay_ms === null ? '' : `${(s.delay_ms / 1000).toFixed(2)} s behind`;
     if (!this.stats.hidden) this.renderStats(s);
+  }
+
+  setIcon(button, name) {
+    if (this.shownIcons[button.id] === name) return;  // keep the DOM still between changes
+    this.shownIcons[button.id] = name;
+    button.innerHTML = ICONS[name];
   }
 
   renderStats(s) {
