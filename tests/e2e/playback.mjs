@@ -11,7 +11,7 @@ const MAX_DELAY_P95_MS = 1000;
 
 await runE2e('playback', { timeoutMs: 110000 }, async (t) => {
   const { url } = await startPotokStream(t, ['--size', '426x240']);
-  const viewers = await openViewers(t, url, VIEWERS);
+  const viewers = await openViewers(t, url, VIEWERS, { staggerMs: 1500 });
   await Promise.all(viewers.map((v) => waitForPlaying(v, 15000)));
   const results = await Promise.all(viewers.map((v) => watch(t, v, WATCH_S)));
   for (const [i, v] of viewers.entries()) {

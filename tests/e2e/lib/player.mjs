@@ -11,12 +11,17 @@ export function delaySamples(viewer) {
 }
 
 // Launches Chromium (registered for cleanup) and opens `count` viewers of `url`, each in its own
-// browser context, all at once.
-export async function openViewers(t, url, count = 1) {
+// browser context, `staggerMs` apart: viewers on one 2-core machine that all load at the same
+// instant starve each other (and the encoder) in a way viewers on their own machines never do.
+export async function openViewers(t, url, count = 1, { staggerMs = 0 } = {}) {
   const browser = await launchChromium();
   t.browsers.push(browser);
-  const viewers = await Promise.all(
-    Array.from({ length: count }, (_, i) => openViewer(browser, url, count === 1 ? 'viewer' : `viewer ${i + 1}`)));
+  const opening = [];
+  for (let i = 0; i < count; ++i) {
+    if (i > 0 && staggerMs > 0) await sleep(staggerMs);
+    opening.push(openViewer(browser, url, count === 1 ? 'viewer' : `viewer ${i + 1}`));
+  }
+  const viewers = await Promise.all(opening);
   t.viewers.push(...viewers);
   return viewers;
 }
