@@ -48,6 +48,8 @@ class LivePlayer {
     this.startTimer = null;
     this.seekStartedMs = 0;
     this.wantPlay = true;     // false after the user paused
+    this.playPending = false; // a play() promise is still open
+    this.needsGesture = false; // autoplay refused even muted: only a click may start playback
     this.followLive = true;   // steer toward the schedule (false after a pause, until LIVE)
     this.firstFrameMs = null;
     this.arrivalMs = null;
@@ -209,7 +211,13 @@ class LivePlayer {
     this.checkProgress();
     // A seek normally completes within a frame or two; one that hangs (Chromium can, e.g. at
     // the very end of the data) must not keep the playhead from data that arrived since.
-    if (v.paused || (v.seeking && performance.now() - this.seekStartedMs < SEEK_PATIENCE_MS)) return;
+    if (v.paused) {
+      // Paused but not by the viewer (a play() that was interrupted, the browser's own doing):
+      // try again rather than sit still.
+      if (this.wantPlay && !this.playPending && !this.needsGesture) this.play();
+      return;
+    }
+    if (v.seeking && performance.now() - this.seekStartedMs < SEEK_PATIENCE_MS) return;
     if (!this.followLive) {
       v.playbackRate = 1;
       this.skipGap(v.currentTime);
@@ -227,9 +235,11 @@ class LivePlayer {
   }
 
   startPlayback() {
+    this.startTimer = null;
     if (this.started) return;
-    this.started = true;
     const target = this.scheduledPosition();
+    if (this.video.buffered.length === 0) return;  // trimmed meanwhile: the next tick starts over
+    this.started = true;
     const pos = this.playablePosition(Math.max(target, this.video.buffered.start(0)));
     if (Math.abs(this.video.currentTime - pos) > 0.05) this.seekTo(pos);
     this.play();
@@ -283,18 +293,37 @@ class LivePlayer {
 
   play() {
     this.wantPlay = true;
+    this.needsGesture = false;
+    this.playPending = true;
     const v = this.video;
-    v.play().then(() => this.awaitFirstFrame()).catch((e) => {
-      if (e.name !== 'NotAllowedError') return;  // e.g. interrupted by a seek: steering retries
+    const settled = () => { this.playPending = false; };
+    v.play().then(() => {
+      settled();
+      this.awaitFirstFrame();
+    }).catch((e) => {
+      if (e.name !== 'NotAllowedError') return settled();  // e.g. interrupted: steering retries
       if (!v.muted) {
         // Autoplay with sound refused: start muted, and let the viewer unmute.
         v.muted = true;
         this.listener.onAutoMuted();
-        v.play().then(() => this.awaitFirstFrame()).catch(() => this.listener.onNeedsGesture());
+        v.play().then(() => {
+          settled();
+          this.awaitFirstFrame();
+        }).catch(() => {
+          settled();
+          this.blockedUntilGesture();
+        });
       } else {
-        this.listener.onNeedsGesture();
+        settled();
+        this.blockedUntilGesture();
       }
     });
+  }
+
+  // Autoplay is refused even muted: wait for the viewer's click (Watch, play), which calls play().
+  blockedUntilGesture() {
+    this.needsGesture = true;
+    this.listener.onNeedsGesture();
   }
 
   pause() {
