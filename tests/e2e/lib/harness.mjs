@@ -81,7 +81,7 @@ export async function runE2e(name, { timeoutMs }, body) {
   } catch (e) {
     error = e;
   }
-  const failed = error !== null || t.failures.length > 0;
+  let failed = error !== null || t.failures.length > 0;
   if (failed) {
     if (error) console.error(`[${name}] error: ${error.stack || error.message}`);
     console.error(`[${name}] diagnostics:\n${t.diagnostics()}`);
@@ -90,7 +90,15 @@ export async function runE2e(name, { timeoutMs }, body) {
     console.log(`[${name}] kept ${t.dir}`);
   }
   await t.cleanup();
+  // Under the asan preset potok is sanitized: a report it printed (also at exit) fails the test.
+  for (const proc of t.processes) {
+    const report = proc.stderr.match(/^.*(ERROR: (Address|Leak)Sanitizer|runtime error:).*$/m);
+    if (!report) continue;
+    t.check(false, `${proc.name} printed a sanitizer report: ${report[0].trim()}`);
+    console.error(tail(proc, 80));
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  failed = failed || t.failures.length > 0;
   const checks = t.failures.length ? `; failed checks: ${t.failures.join('; ')}` : '';
   console.log(`[${name}] ${failed ? 'FAILED' : 'PASSED'} in ${seconds} s${checks}`);
   process.exit(failed ? 1 : 0);
