@@ -8,6 +8,7 @@
 #pragma once
 
 #include <deque>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -133,11 +134,17 @@ class Engine {
   void advance_playout();
   void check_repairs();
   Duration target_delay() const;
+  // The highest measured delay among stripes that `parent` feeds us live, if any.
+  std::optional<Duration> measured_via(PeerId parent) const;
   std::int64_t estimated_capture_us(ChunkSeq seq) const;
   Instant repair_trigger(ChunkSeq seq) const;
   Instant next_repair_at(ChunkSeq seq) const;
   ChunkSeq first_gap() const;  // the first chunk from the playhead on that we lack
   Instant head_deadline() const;
+  // Until then, playback waits for a first live measurement of the delay (maybe_start_playout).
+  Instant measure_wait_until() const {
+    return first_chunk_at_ == kNever ? kNever : first_chunk_at_ + 2 * params_.chunk_duration;
+  }
 
   EngineConfig config_;
   Rng rng_;
@@ -156,6 +163,7 @@ class Engine {
   ChunkSeq newest_seen_{};
   bool seen_any_ = false;
   ChunkSeq group_start_{};        // newest keyframe chunk known
+  Instant first_chunk_at_ = kNever;  // when the first chunk arrived
   std::int64_t ref_capture_us_ = 0;  // capture time of newest_seen_
   std::uint64_t produced_ = 0;
 

@@ -8,7 +8,11 @@
 namespace potok {
 
 namespace {
-constexpr double kRepairBurstChunks = 2;  // a repair budget never saves up more than this
+// A repair budget never saves up more than this many chunks, or this much of the spare upload
+// if that is more: a burst adds at most this much queueing to our uplink. (A node with a fat
+// uplink can then backfill a whole group to a joiner at once.)
+constexpr double kRepairBurstChunks = 2;
+constexpr double kRepairBurstSeconds = 0.05;
 }
 
 std::uint8_t Engine::depth_of(StripeIndex stripe) const {
@@ -117,7 +121,8 @@ bool Engine::take_repair_budget(std::uint64_t bytes) {
   const double spare_Bps = std::max(0.0, usable_bps - committed_bps) / 8;
   const double elapsed_s = seconds_of(now_ - repair_tokens_at_);
   repair_tokens_at_ = now_;
-  const double cap = kRepairBurstChunks * static_cast<double>(params_.chunk_bytes());
+  const double cap = std::max(kRepairBurstChunks * static_cast<double>(params_.chunk_bytes()),
+                              kRepairBurstSeconds * spare_Bps);
   repair_tokens_ = std::min(cap, repair_tokens_ + spare_Bps * std::max(0.0, elapsed_s));
   if (repair_tokens_ < static_cast<double>(bytes)) return false;
   repair_tokens_ -= static_cast<double>(bytes);

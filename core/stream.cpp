@@ -19,13 +19,24 @@ std::int64_t Engine::estimated_capture_us(ChunkSeq seq) const {
   return ref_capture_us_ + (static_cast<std::int64_t>(seq.value) - static_cast<std::int64_t>(newest_seen_.value)) * step;
 }
 
+std::optional<Duration> Engine::measured_via(PeerId parent) const {
+  std::optional<Duration> worst;
+  for (const auto& s : stripes_)
+    if (s.delay.primed() && s.state == StripeUpstream::State::kActive && s.parent == parent)
+      worst = std::max(worst.value_or(Duration{}), s.delay.upper());
+  return worst;
+}
+
 Duration Engine::target_delay() const {
-  // The slowest stripe decides: measured if it has delivered live chunks, else what its parent
-  // announced plus half the RTT and one chunk transfer.
+  // The slowest stripe decides: measured if it has delivered live chunks, else as measured on
+  // another stripe from the same parent (same path), else what its parent announced plus half
+  // the RTT and one chunk transfer.
   Duration worst{};
   for (const auto& s : stripes_) {
     if (s.delay.primed()) {
       worst = std::max(worst, s.delay.upper());
+    } else if (s.state == StripeUpstream::State::kActive && measured_via(s.parent)) {
+      worst = std::max(worst, *measured_via(s.parent));
     } else if (s.state == StripeUpstream::State::kActive) {
       if (const Candidate* c = candidates_.find(s.parent))
         worst = std::max(worst, Duration{static_cast<Duration::rep>(
@@ -117,6 +128,7 @@ void Engine::accept_chunk(PeerId from, const ChunkData& data) {
   accounting_.received(from, size, chunk->payload_size(), !useful);
   if (!useful) return;
   repairs_.erase(h.seq.value);
+  if (!seen_any_) first_chunk_at_ = now_;
   if (!seen_any_ || h.seq > newest_seen_) {
     newest_seen_ = h.seq;
     ref_capture_us_ = h.capture_us;
@@ -137,9 +149,15 @@ void Engine::maybe_start_playout() {
   const bool patient = now_ - started_at_ < config_.tuning.start_patience;
   if (accepted < static_cast<int>(stripes_.size()) && (patient || accepted == 0)) return;
   // A stripe that has not delivered a live chunk yet is judged by what its parent announced,
-  // which may be stale: start a little further behind, and let D settle down from there.
-  const bool all_measured = std::all_of(stripes_.begin(), stripes_.end(),
+  // which may be stale: start a little further behind, and let D settle down from there. The
+  // first live push (backfill does not count) shows the real delay, and it comes within a
+  // chunk period or two: waiting that long for it beats starting needlessly far behind.
+  const bool any_measured = std::any_of(stripes_.begin(), stripes_.end(),
                                         [](const StripeUpstream& u) { return u.delay.primed(); });
+  if (!any_measured && now_ < measure_wait_until()) return;
+  const bool all_measured = std::all_of(stripes_.begin(), stripes_.end(), [&](const StripeUpstream& u) {
+    return u.delay.primed() || (u.state == StripeUpstream::State::kActive && measured_via(u.parent));
+  });
   const Duration delay = std::min(config_.tuning.max_delay,
                                   target_delay() + (all_measured ? Duration{} : config_.tuning.unmeasured_margin));
   // Start at the oldest keyframe we can still show on time with everything after it in hand.
