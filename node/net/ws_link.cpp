@@ -40,6 +40,8 @@ std::shared_ptr<WsLink> WsLink::accept(beast::tcp_stream stream, http::request<h
   link->ws_.next_layer().expires_after(kHandshakeTimeout);
   link->ws_.async_accept(request, [link](beast::error_code ec) {
     if (ec) return link->fail("WebSocket handshake failed: " + ec.message());
+    // From here the WebSocket's own idle timeout (pings) watches the link, not the handshake's.
+    link->ws_.next_layer().expires_never();
     link->on_transport_ready();
   });
   return link;
