@@ -157,7 +157,7 @@ TEST_F(MediaIngest, AFileWithoutLoopEndsAndSaysSo) {
   EXPECT_GE(h.chunks.size(), 8u);
   EXPECT_NEAR(double(h.media_duration_us()), 2e6, 0.35e6);
   EXPECT_TRUE(h.ingest.stats().video_copied);
-  EXPECT_TRUE(h.ingest.stats().audio_copied);
+  EXPECT_FALSE(h.ingest.stats().audio_copied) << "AAC is re-encoded: a copy has no config in an empty moov";
   EXPECT_FALSE(h.ingest.running());
 }
 
@@ -258,7 +258,7 @@ TEST_F(MediaIngest, RtmpPublisherCanLeaveAndComeBack) {
   const std::size_t first_session = h.chunks.size();
   EXPECT_GE(first_session, 8u) << h.all_logs();
   EXPECT_TRUE(h.logged("video copy")) << h.all_logs();
-  EXPECT_TRUE(h.logged("audio copy")) << h.all_logs();
+  EXPECT_TRUE(h.logged("audio encode")) << h.all_logs();
   EXPECT_TRUE(h.ingest.stats().video_copied);
 
   h.run_until([] { return false; }, 700ms);

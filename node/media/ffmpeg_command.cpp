@@ -188,14 +188,13 @@ std::vector<std::string> fragment_command(const IngestOptions& options,
     }
   }
   if (streams.has_audio) {
+    // Audio is always encoded, even AAC-LC: a copied AAC track (ADTS in TS) only gets its
+    // AudioSpecificConfig from aac_adtstoasc after the first packet, but empty_moov writes the
+    // moov before that, so the init segment describes no decodable audio and Chromium rejects
+    // the whole append. Encoding 128 kbit/s of audio costs little; video, where the bitrate
+    // is, is still copied.
     args.insert(args.end(), {"-map", "0:a:0"});
-    if (streams.audio_copyable) {
-      // TS carries AAC with ADTS headers; MP4 wants raw AAC plus an esds. ffmpeg only inserts
-      // this filter by itself when the header is written late, which empty_moov rules out.
-      args.insert(args.end(), {"-c:a", "copy", "-bsf:a", "aac_adtstoasc"});
-    } else {
-      add_audio_encode(args, options);
-    }
+    add_audio_encode(args, options);
   }
   add_fmp4_output(args);
   return args;

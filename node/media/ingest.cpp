@@ -169,7 +169,7 @@ void Ingest::spawn_fragment_stage(const std::shared_ptr<Run>& run) {
   }
   stats_.decided = true;
   stats_.video_copied = streams.has_video && streams.video_copyable;
-  stats_.audio_copied = streams.has_audio && streams.audio_copyable;
+  stats_.audio_copied = false;  // copied AAC has no config in an empty moov: ffmpeg_command.cpp
   stats_.has_audio = streams.has_audio;
   if (streams.has_video) {
     log(std::string("ingest: video ") + (streams.video_copyable ? "copy" : "encode (libx264)") +
@@ -178,8 +178,8 @@ void Ingest::spawn_fragment_stage(const std::shared_ptr<Run>& run) {
     log("ingest: no video stream, audio only");
   }
   if (streams.has_audio) {
-    log(std::string("ingest: audio ") + (streams.audio_copyable ? "copy" : "encode (AAC)") +
-        ": " + streams.audio_line);
+    log("ingest: audio encode (AAC" + std::string(streams.audio_copyable ? ", even though the input is AAC" : "") +
+        "): " + streams.audio_line);
   } else {
     log("ingest: no audio stream, video only");
   }
