@@ -141,6 +141,9 @@ class MiniSwarm {
   }
   void run_for(Duration d) { run_until(now_ + d); }
 
+  // The source's input pauses (a publisher reconnecting): nothing is produced until `until`.
+  void pause_production_until(Instant until) { paused_until_ = until; }
+
   // From now on, p neither receives nor sends anything, and nobody is told.
   void crash(PeerId p) { node(p).crashed = true; }
 
@@ -214,6 +217,10 @@ class MiniSwarm {
 
   void produce() {
     const StreamParams& stream = config_.stream;
+    if (now_ < paused_until_) {
+      schedule(paused_until_, Kind::kProduce, source());
+      return;
+    }
     auto chunk = std::make_shared<Chunk>();
     chunk->header.seq = ChunkSeq{next_seq_};
     chunk->header.group = GroupId{next_seq_ / stream.chunks_per_group};
@@ -275,6 +282,7 @@ class MiniSwarm {
   std::uint64_t order_ = 0;
   Instant now_{};
   std::uint64_t next_seq_ = 0;
+  Instant paused_until_{};
   std::shared_ptr<const Bytes> payload_;
 };
 
