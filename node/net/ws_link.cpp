@@ -137,7 +137,12 @@ void WsLink::close(const std::string& why) {
   open_ = false;
   queue_.clear();
   auto self = shared_from_this();
-  ws_.next_layer().expires_after(std::chrono::seconds(2));
+  // Bound the close handshake. (Not with the TCP stream's expiry: a read and a write may both
+  // be pending here, and basic_stream forbids changing its timer then.)
+  websocket::stream_base::timeout timeouts;
+  ws_.get_option(timeouts);
+  timeouts.handshake_timeout = std::chrono::seconds(2);
+  ws_.set_option(timeouts);
   ws_.async_close(websocket::close_reason(websocket::close_code::normal, why.substr(0, 100)),
                   [self](beast::error_code) { beast::error_code ignored; self->ws_.next_layer().socket().close(ignored); });
   if (callbacks_.on_close) callbacks_.on_close(*this, why);
