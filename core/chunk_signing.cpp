@@ -1,6 +1,5 @@
 #include "core/chunk_signing.hpp"
 
-
 namespace potok {
 
 namespace {
