@@ -23,7 +23,7 @@ std::chrono::steady_clock::time_point NodeClock::to_steady(Instant t) const {
 
 EngineDriver::EngineDriver(boost::asio::io_context& io, EngineConfig config,
                            std::optional<crypto::PublicKey> stream_key, DriverCallbacks callbacks)
-    : io_(io), engine_(config), callbacks_(std::move(callbacks)), timer_(io) {
+    : engine_(config), callbacks_(std::move(callbacks)), timer_(io) {
   if (stream_key) verifier_.emplace(*stream_key);
 }
 

@@ -84,7 +84,6 @@ class EngineDriver {
   void on_link_close(net::WsLink& link, const std::string& why);
   void log(const std::string& line) const;
 
-  boost::asio::io_context& io_;
   NodeClock clock_;
   Engine engine_;
   std::optional<crypto::Verifier> verifier_;
