@@ -6,7 +6,7 @@
 // the fuzzer also explores box boundaries falling anywhere in a read. The whole input is also
 // decoded as a media payload.
 //
-// Built twice: as the fuzzer (preset `fuzz`), and with POTOK_CORPUS_REPLAY as
+// Built twice: as the fuzzer (preset `fuzz`), and with fuzz/corpus_replay_main.cpp as
 // fmp4_corpus_replay, which runs every file of a corpus directory through the same checks
 // (ctest, tests/fuzz_corpus.cmake). Seeds: tiny ffmpeg clips in fuzz/corpus/fmp4.
 #include <cstddef>
@@ -105,38 +105,3 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
-
-#ifdef POTOK_CORPUS_REPLAY
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <vector>
-
-// Replays every file of a corpus directory; fails if there is none (a missing corpus must not
-// pass silently).
-int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
-    return 2;
-  }
-  std::error_code error;
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(argv[1], error)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
-  }
-  if (error || files.empty()) {
-    std::fprintf(stderr, "no corpus files in %s\n", argv[1]);
-    return 1;
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    const std::vector<std::uint8_t> data{std::istreambuf_iterator<char>(in),
-                                         std::istreambuf_iterator<char>()};
-    LLVMFuzzerTestOneInput(data.data(), data.size());
-  }
-  std::printf("replayed %zu corpus files\n", files.size());
-  return 0;
-}
-#endif
