@@ -35,12 +35,13 @@ Duration Engine::target_delay() const {
   for (const auto& s : stripes_) {
     if (s.delay.primed()) {
       worst = std::max(worst, s.delay.upper());
-    } else if (s.state == StripeUpstream::State::kActive && measured_via(s.parent)) {
-      worst = std::max(worst, *measured_via(s.parent));
-    } else if (s.state == StripeUpstream::State::kActive) {
-      if (const Candidate* c = candidates_.find(s.parent))
-        worst = std::max(worst, Duration{static_cast<Duration::rep>(
-                                    expected_delay_ms(*c, vivaldi_.coord(), chunk_transfer_time()) * 1000)});
+    } else if (s.state != StripeUpstream::State::kActive) {
+      continue;
+    } else if (const auto shared = measured_via(s.parent)) {
+      worst = std::max(worst, *shared);
+    } else if (const Candidate* c = candidates_.find(s.parent)) {
+      worst = std::max(worst, Duration{static_cast<Duration::rep>(
+                                  expected_delay_ms(*c, vivaldi_.coord(), chunk_transfer_time()) * 1000)});
     }
   }
   const Duration target = worst + config_.tuning.playout_margin + config_.tuning.repair_room;

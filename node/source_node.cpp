@@ -91,9 +91,9 @@ std::string SourceNode::url() const {
 }
 
 void SourceNode::on_media(media::MediaChunk media) {
-  if (media.keyframe && started_group_) ++next_group_;
-  if (!media.keyframe && !started_group_) return;  // nothing a viewer can start from yet
-  started_group_ = true;
+  const bool started = next_seq_ > 0;
+  if (!media.keyframe && !started) return;  // nothing a viewer can start from yet
+  if (media.keyframe && started) ++next_group_;
   auto chunk = std::make_shared<Chunk>();
   chunk->header.seq = ChunkSeq{next_seq_++};
   chunk->header.group = GroupId{next_group_};
@@ -102,7 +102,6 @@ void SourceNode::on_media(media::MediaChunk media) {
   auto payload = std::make_shared<const Bytes>(std::move(media.payload));
   chunk->signature = key_.sign(chunk_signed_message(chunk->header, *payload));
   chunk->payload = std::move(payload);
-  ++produced_;
   driver_->produce(std::move(chunk));
 }
 
@@ -138,7 +137,7 @@ std::string SourceNode::stats_json() const {
       {"bytes_sent", total.bytes_up},
       {"bytes_received", total.bytes_down},
       {"media_bytes_sent", total.media_up},
-      {"chunks_produced", produced_},
+      {"chunks_produced", next_seq_},
       {"bitrate_kbps", ingest.bitrate_kbps},
       {"ingest", {{"runs", ingest.runs}, {"restarts", ingest.restarts}, {"bytes", ingest.bytes},
                   {"video_copied", ingest.video_copied}, {"audio_copied", ingest.audio_copied}}},

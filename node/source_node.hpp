@@ -53,10 +53,8 @@ class SourceNode {
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<media::Ingest> ingest_;
   std::function<void()> on_input_end_;
-  std::uint64_t next_seq_ = 0;
+  std::uint64_t next_seq_ = 0;  // also the number of chunks produced
   std::uint64_t next_group_ = 0;
-  std::uint64_t produced_ = 0;
-  bool started_group_ = false;
   std::int64_t started_us_ = 0;
 };
 
