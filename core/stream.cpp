@@ -109,8 +109,10 @@ void Engine::accept_chunk(PeerId from, const ChunkData& data) {
   StripeUpstream& up = stripes_[params_.stripe_of(h.seq).value];
   const bool from_parent = up.state != StripeUpstream::State::kNone && up.parent == from;
   if (from_parent) {
-    if (up.state == StripeUpstream::State::kPending) {
-      up.state = StripeUpstream::State::kActive;  // the chunk beat the ack
+    // A live push beat the ack. A repair does not count: a parent of another stripe answers
+    // our Wants for this one too, and may yet refuse the subscription.
+    if (up.state == StripeUpstream::State::kPending && !data.repair) {
+      up.state = StripeUpstream::State::kActive;
       up.since = now_;
     }
     // Only live pushes prove the stripe flows: a stalled parent may still pass on repairs.
