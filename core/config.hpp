@@ -15,7 +15,7 @@ enum class Role : std::uint8_t { kSource, kPeer };
 // Protocol timings and limits. The defaults are what the simulator's standard scenario runs.
 struct Tuning {
   int probe_count = 6;                  // candidates probed in parallel on join
-  Duration subscribe_timeout = ms(1500);
+  Duration subscribe_timeout = ms(1500);  // for a transport to a chosen parent, then for its answer
   Duration report_interval = ms(5000);  // state report to the bootstrap
   Duration min_report_gap = ms(1000);   // extra reports when our offer of slots changes
   Duration silence_grace = ms(400);     // beyond one stripe period, before a parent is suspect
@@ -36,6 +36,7 @@ struct Tuning {
   double bootstrap_budget = 0.2;        // source: upload for bootstrap answers, x bitrate
   Duration join_retry = ms(2000);       // resend JoinRequest if no Welcome came by then
   Duration eviction_grace = ms(3000);   // an evicted child is still fed this long, to move
+  Duration eviction_margin = ms(1000);  // ...and looks elsewhere this long before the grace ends
   Duration climb_interval = ms(10000);  // how often a relay looks for a place nearer the source
   Duration climb_gain = ms(150);        // ...and moves only if it saves at least this much
   int candidates_per_answer = 12;

@@ -139,6 +139,7 @@ void Engine::send(PeerId to, Message message) {
 void Engine::on_connected(PeerId peer) {
   Link& link = links_[peer];
   link.up = true;
+  link.up_since = now_;
   link.last_heard = now_;
   std::vector<Message> pending;
   pending.swap(link.pending);
@@ -156,10 +157,22 @@ void Engine::on_connect_failed(PeerId peer) {
     c->probing = false;
     c->unusable_until = now_ + ms(60000);
   }
+  bool lost = false;
   for (std::size_t s = 0; s < stripes_.size(); ++s) {
-    if (stripes_[s].state != StripeUpstream::State::kNone && stripes_[s].parent == peer)
-      lose_parent(StripeIndex{static_cast<std::uint8_t>(s)}, false, out::LossReason::kConnectFailed);
+    StripeUpstream& up = stripes_[s];
+    const StripeIndex stripe{static_cast<std::uint8_t>(s)};
+    if (up.state != StripeUpstream::State::kNone && up.parent == peer) {
+      lose_parent(stripe, false, out::LossReason::kConnectFailed);
+      lost = true;
+    }
+    if (up.moving_to != peer) continue;
+    up.moving_to = PeerId{};  // a climber stays; an evicted child must find another parent now
+    if (up.evicted_at != kNever) {
+      lose_parent(stripe, true, out::LossReason::kEvicted);
+      lost = true;
+    }
   }
+  if (lost) choose_parents();
   if (!is_source() && peer == config_.bootstrap && join_state_ != JoinState::kLeft) {
     join_state_ = JoinState::kIdle;  // the driver will see no progress; a retry is its call
   }

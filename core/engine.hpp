@@ -58,6 +58,7 @@ class Engine {
   enum class JoinState : std::uint8_t { kIdle, kConnecting, kAwaitingWelcome, kJoined, kLeft };
   struct Link {
     bool up = false;
+    Instant up_since = kLongAgo;    // when the transport came up
     Instant last_heard = kLongAgo;  // any message from the peer: it is alive
     Instant last_ping = kLongAgo;   // our last liveness probe
     Instant last_sent = kLongAgo;   // anything we sent: a child that sends nothing is gone
@@ -117,6 +118,7 @@ class Engine {
   void check_upstreams();
   Instant next_query_at() const;
   void keep_links_alive();  // keepalives to parents, and forget children that went silent
+  bool subscribe_overdue(const StripeUpstream& up) const;
   bool parent_alive(PeerId parent);
   void ping_if_quiet(PeerId parent);
   bool slower_than_others(StripeIndex stripe) const;

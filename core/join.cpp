@@ -179,13 +179,24 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       send(up.parent, Unsubscribe{bit});  // moved: release the old parent's slot at once
       up.parent = from;
       up.moving_to = PeerId{};
+      up.evicted_at = kNever;
       up.since = now_;
       up.last_arrival = now_;
       up.delay.reset();
       up.late_streak = 0;
       continue;
     }
-    if (up.moving_to == from) up.moving_to = PeerId{};  // refused: stay until the old parent lets go
+    if (up.moving_to == from && (ack.rejected & bit)) {
+      // Refused. A climber stays where it is. An evicted child's old parent stops feeding it when
+      // the grace ends, and says nothing: waiting for that silence (and then the stall limit)
+      // would cost seconds of stripe, so it finds another parent now, while still fed.
+      up.moving_to = PeerId{};
+      if (up.evicted_at != kNever) {
+        lose_parent(StripeIndex{s}, true, out::LossReason::kEvicted);
+        rejected = true;
+      }
+      continue;
+    }
     if (up.state != StripeUpstream::State::kPending || up.parent != from) continue;
     if (ack.accepted & bit) {
       up.state = StripeUpstream::State::kActive;
@@ -215,6 +226,7 @@ void Engine::on_evict(PeerId from, const Evict& evict) {
     StripeUpstream& up = stripes_[s];
     if (up.state != StripeUpstream::State::kActive || up.parent != from) continue;
     up.moving_to = evict.suggested;
+    up.evicted_at = now_;
     moving |= StripeMask{1} << s;
   }
   if (!moving || evict.suggested == config_.self || evict.suggested == from) return;
@@ -244,6 +256,7 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
     up.depth_before_loss = up.depth;
   up.state = StripeUpstream::State::kNone;
   up.moving_to = PeerId{};
+  up.evicted_at = kNever;
   up.since = now_;
   up.orphaned_since = now_;
   up.late_streak = 0;
@@ -251,6 +264,16 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   emit(out::Event{out::EventKind::kParentSwitched, parent, ChunkSeq{stripe.value}, Duration{},
                   static_cast<std::uint8_t>(reason)});
   if (Candidate* c = candidates_.find(parent)) c->unusable_until = now_ + ms(10000);
+}
+
+bool Engine::subscribe_overdue(const StripeUpstream& up) const {
+  // The answer is due a while after the Subscribe could go out, not after we chose: setting up
+  // a transport to a far peer takes two round trips, which alone may use most of the timeout.
+  // A transport that does not come up within the timeout is not waited for either: the peer
+  // may have left, and ICE takes seconds to say so.
+  auto it = links_.find(up.parent);
+  if (it == links_.end() || !it->second.up) return now_ - up.since >= config_.tuning.subscribe_timeout;
+  return now_ - std::max(up.since, it->second.up_since) >= config_.tuning.subscribe_timeout;
 }
 
 bool Engine::parent_alive(PeerId parent) {
@@ -286,7 +309,7 @@ void Engine::check_upstreams() {
   bool changed = false;
   for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
     StripeUpstream& up = stripes_[s];
-    if (up.state == StripeUpstream::State::kPending && now_ - up.since >= config_.tuning.subscribe_timeout) {
+    if (up.state == StripeUpstream::State::kPending && subscribe_overdue(up)) {
       lose_parent(StripeIndex{s}, true, out::LossReason::kNoAnswer);
       changed = true;
       continue;
@@ -299,6 +322,12 @@ void Engine::check_upstreams() {
       changed = true;
     }
     if (up.state != StripeUpstream::State::kActive) continue;
+    if (up.evicted_at != kNever && now_ - up.evicted_at >= config_.tuning.eviction_grace - config_.tuning.eviction_margin) {
+      // The move has not happened and the old parent is about to stop: find a parent now.
+      lose_parent(StripeIndex{s}, true, out::LossReason::kEvicted);
+      changed = true;
+      continue;
+    }
     const Duration silence = now_ - up.last_arrival;
     // Half the grace past a stripe period without a chunk: ask the parent whether it is still
     // there, so that by the time the silence is suspicious we know whether it is dead or stalled.

@@ -22,7 +22,8 @@ struct StripeUpstream {
   std::uint8_t depth = 0;  // hops from the source, from the last chunk
   std::uint8_t depth_before_loss = 0;  // kept while re-parenting, to refuse our own descendants
   Instant orphaned_since{};            // when we last lost this stripe's parent
-  PeerId moving_to{};  // evicted: subscribing here while the old parent still feeds us
+  PeerId moving_to{};  // evicted or climbing: subscribing here while the old parent still feeds us
+  Instant evicted_at = kNever;  // the old parent evicted us: it feeds us only for a grace period
   int late_streak = 0;
 };
 
