@@ -74,7 +74,7 @@ Output Engine::poll_output() {
 
 void Engine::on_message(PeerId from, Message&& message) {
   if (join_state_ == JoinState::kLeft || banned_.count(from)) return;
-  if (auto it = links_.find(from); it != links_.end()) it->second.last_heard = now_;
+  if (Link* link = links_.find(from)) link->last_heard = now_;
   if (!std::holds_alternative<ChunkData>(message)) {
     const std::uint64_t size = wire::wire_size(message);
     accounting_.received(from, size, 0, false);
@@ -124,8 +124,8 @@ void Engine::on_message(PeerId from, Message&& message) {
 
 void Engine::send(PeerId to, Message message) {
   if (to == config_.self) return;
-  auto [it, inserted] = links_.try_emplace(to);
-  Link& link = it->second;
+  auto [found, inserted] = links_.try_emplace(to);
+  Link& link = *found;
   if (link.up) {
     link.last_sent = now_;
     accounting_.sent(to, wire::wire_size(message), wire::payload_bytes(message));
@@ -246,15 +246,15 @@ void Engine::keep_links_alive() {
   next_liveness_sweep_ = now_ + config_.tuning.keepalive;
   for (const StripeUpstream& up : stripes_) {
     if (up.state != StripeUpstream::State::kActive) continue;
-    auto it = links_.find(up.parent);
-    if (it != links_.end() && it->second.up && now_ - it->second.last_sent >= config_.tuning.keepalive)
+    const Link* link = links_.find(up.parent);
+    if (link && link->up && now_ - link->last_sent >= config_.tuning.keepalive)
       send(up.parent, Ping{0, us_of(now_)});
   }
   std::vector<PeerId> silent;
   for (std::uint8_t s = 0; s < downstream_.stripe_count(); ++s) {
     for (const ChildLink& child : downstream_.children(StripeIndex{s})) {
-      auto it = links_.find(child.peer);
-      if (it == links_.end() || now_ - it->second.last_heard > config_.tuning.child_timeout)
+      const Link* link = links_.find(child.peer);
+      if (!link || now_ - link->last_heard > config_.tuning.child_timeout)
         silent.push_back(child.peer);
     }
   }
@@ -268,8 +268,9 @@ void Engine::keep_links_alive() {
 void Engine::leave() {
   if (join_state_ == JoinState::kLeft) return;
   std::vector<PeerId> peers;
-  for (const auto& [peer, link] : links_)
+  links_.for_each([&](PeerId peer, const Link& link) {
     if (link.up) peers.push_back(peer);
+  });
   std::sort(peers.begin(), peers.end());
   for (PeerId p : peers) {
     send(p, Leave{});

@@ -19,6 +19,7 @@
 #include "core/downstream.hpp"
 #include "core/io.hpp"
 #include "core/membership.hpp"
+#include "core/peer_map.hpp"
 #include "core/playout.hpp"
 #include "core/rng.hpp"
 #include "core/upstream.hpp"
@@ -152,7 +153,7 @@ class Engine {
   Rng rng_;
   Instant now_{};
   std::deque<Output> outputs_;
-  std::unordered_map<PeerId, Link> links_;
+  PeerMap<Link> links_;
   std::unordered_map<PeerId, int> forgeries_;  // forged chunks received, per sender
   std::unordered_set<PeerId> banned_;          // liars we no longer talk to
   Accounting accounting_;

@@ -171,6 +171,11 @@ Instant Engine::next_query_at() const {
 
 void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
   bool rejected = false;
+  // A refusal usually means "full": leave that parent alone for a while. But a refusal of a
+  // depth-limited subscription (loop avoidance) may only mean "not shallower than you were";
+  // once the limit lifts (stall_limit after the loss) the same parent is worth asking again.
+  Instant retry_at = now_ + ms(5000);
+  bool maybe_full = false;
 
   for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
     StripeUpstream& up = stripes_[s];
@@ -206,12 +211,14 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
     } else if (ack.rejected & bit) {
       up.state = StripeUpstream::State::kNone;
       rejected = true;
+      if (up.depth_before_loss != 0) retry_at = std::min(retry_at, up.orphaned_since + config_.tuning.stall_limit);
+      else maybe_full = true;
     }
   }
   if (rejected) {
     if (Candidate* c = candidates_.find(from)) {
-      c->info.spare_slots = 0;
-      c->unusable_until = now_ + ms(5000);
+      if (maybe_full) c->info.spare_slots = 0;
+      c->unusable_until = maybe_full ? now_ + ms(5000) : retry_at;
     }
     choose_parents();
   }
@@ -271,23 +278,23 @@ bool Engine::subscribe_overdue(const StripeUpstream& up) const {
   // a transport to a far peer takes two round trips, which alone may use most of the timeout.
   // A transport that does not come up within the timeout is not waited for either: the peer
   // may have left, and ICE takes seconds to say so.
-  auto it = links_.find(up.parent);
-  if (it == links_.end() || !it->second.up) return now_ - up.since >= config_.tuning.subscribe_timeout;
-  return now_ - std::max(up.since, it->second.up_since) >= config_.tuning.subscribe_timeout;
+  const Link* link = links_.find(up.parent);
+  if (!link || !link->up) return now_ - up.since >= config_.tuning.subscribe_timeout;
+  return now_ - std::max(up.since, link->up_since) >= config_.tuning.subscribe_timeout;
 }
 
 bool Engine::parent_alive(PeerId parent) {
-  auto it = links_.find(parent);
-  if (it == links_.end() || !it->second.up) return false;
-  const Link& link = it->second;
+  const Link* found = links_.find(parent);
+  if (!found || !found->up) return false;
+  const Link& link = *found;
   // Pinged when the stripe first went quiet; alive if anything came back since.
   return link.last_heard >= link.last_ping || now_ - link.last_ping < config_.tuning.silence_grace;
 }
 
 void Engine::ping_if_quiet(PeerId parent) {
-  auto it = links_.find(parent);
-  if (it == links_.end() || !it->second.up) return;
-  Link& link = it->second;
+  Link* found = links_.find(parent);
+  if (!found || !found->up) return;
+  Link& link = *found;
   if (now_ - link.last_ping < config_.tuning.liveness_window) return;
   link.last_ping = now_;
   send(parent, Ping{0, us_of(now_)});

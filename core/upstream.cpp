@@ -11,9 +11,8 @@ constexpr double kSameParentPenaltyMs = 60;  // per stripe already taken from th
 }
 
 void CandidatePool::offer(const CandidateInfo& info) {
-  auto it = pool_.find(info.peer);
-  if (it != pool_.end()) {
-    it->second.info = info;
+  if (Candidate* known = pool_.find(info.peer)) {
+    known->info = info;
     return;
   }
   if (pool_.size() >= limit_) {
@@ -22,30 +21,21 @@ void CandidatePool::offer(const CandidateInfo& info) {
     auto badness = [](const Candidate& c) {
       return c.info.spare_slots == 0 ? 1e12 : static_cast<double>(c.info.delay_ms);
     };
-    auto worst = pool_.end();
-    for (auto i = pool_.begin(); i != pool_.end(); ++i) {
-      if (i->second.probing) continue;
-      if (worst == pool_.end() || badness(i->second) > badness(worst->second) ||
-          (badness(i->second) == badness(worst->second) && i->first > worst->first))
-        worst = i;
+    const Candidate* worst = nullptr;
+    for (const auto& [peer, c] : pool_) {
+      if (c.probing) continue;
+      if (!worst || badness(c) > badness(*worst) || (badness(c) == badness(*worst) && peer > worst->info.peer))
+        worst = &c;
     }
-    if (worst == pool_.end() || badness(worst->second) <= static_cast<double>(info.delay_ms)) return;
-    pool_.erase(worst);
+    if (!worst || badness(*worst) <= static_cast<double>(info.delay_ms)) return;
+    pool_.erase(worst->info.peer);
   }
-  Candidate c;
-  c.info = info;
-  pool_.emplace(info.peer, c);
+  pool_.try_emplace(info.peer).first->info = info;
 }
 
-const Candidate* CandidatePool::find(PeerId peer) const {
-  auto it = pool_.find(peer);
-  return it == pool_.end() ? nullptr : &it->second;
-}
+const Candidate* CandidatePool::find(PeerId peer) const { return pool_.find(peer); }
 
-Candidate* CandidatePool::find(PeerId peer) {
-  auto it = pool_.find(peer);
-  return it == pool_.end() ? nullptr : &it->second;
-}
+Candidate* CandidatePool::find(PeerId peer) { return pool_.find(peer); }
 
 double expected_delay_ms(const Candidate& c, const NetCoord& self_coord, Duration chunk_transfer) {
   const double rtt = c.rtt_ms >= 0 ? c.rtt_ms : predicted_rtt_ms(self_coord, c.info.coord);

@@ -3,11 +3,11 @@
 
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "core/delay_estimator.hpp"
 #include "core/messages.hpp"
+#include "core/peer_map.hpp"
 #include "core/time.hpp"
 
 namespace potok {
@@ -46,12 +46,12 @@ class CandidatePool {
   const Candidate* find(PeerId peer) const;
   void erase(PeerId peer) { pool_.erase(peer); }
   std::size_t size() const { return pool_.size(); }
-  std::unordered_map<PeerId, Candidate>& all() { return pool_; }
-  const std::unordered_map<PeerId, Candidate>& all() const { return pool_; }
+  PeerMap<Candidate>& all() { return pool_; }
+  const PeerMap<Candidate>& all() const { return pool_; }
 
  private:
   std::size_t limit_;
-  std::unordered_map<PeerId, Candidate> pool_;
+  PeerMap<Candidate> pool_;
 };
 
 // One stripe assignment decided by choose_upstreams().
