@@ -17,8 +17,8 @@ using Signature = std::array<std::uint8_t, 64>;  // Ed25519, filled by the sourc
 // Fixed for the life of a stream; announced by the bootstrap in Welcome.
 struct StreamParams {
   std::uint8_t stripe_count = 4;
-  Duration chunk_duration = ms(200);
-  std::uint16_t chunks_per_group = 5;
+  Duration chunk_duration = ms(100);
+  std::uint16_t chunks_per_group = 10;
   std::uint32_t bitrate_bps = 2'500'000;
 
   StripeIndex stripe_of(ChunkSeq seq) const {

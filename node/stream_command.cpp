@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kUsage = R"(Usage: potok stream [options]
 
 Streams live to viewers' browsers. Ingests the input through FFmpeg, cuts it into signed
-~200 ms chunks, serves a generated player page, and feeds the viewers that open it.
+~100 ms chunks, serves a generated player page, and feeds the viewers that open it.
 With no options: a built-in test pattern (moving picture, clock, tone) on http://127.0.0.1:8080/.
 
 Input:

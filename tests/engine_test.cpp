@@ -148,7 +148,7 @@ class EngineSourceUpload : public ::testing::TestWithParam<int> {};
 TEST_P(EngineSourceUpload, StaysWithinTwoPointTwoTimesTheMediaProduced) {
   MiniSwarmConfig config;
   config.peers = GetParam();
-  config.payload_bytes = 0;  // nominal: 62.5 kB per 200 ms chunk at 2.5 Mbit/s
+  config.payload_bytes = 0;  // nominal: 31.25 kB per 100 ms chunk at 2.5 Mbit/s
   config.source_upload_x = 2.0;
   MiniSwarm swarm(config);
   const Instant end = at_s(30);

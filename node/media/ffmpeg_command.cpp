@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "core/stream.hpp"
+
 namespace potok::media {
 namespace {
 
@@ -29,8 +31,8 @@ void add_common(std::vector<std::string>& args, const IngestOptions& options,
 }
 
 // x264 for live: a keyframe every second whatever the source does, no scene-cut keyframes (a
-// group is exactly 5 chunks of 200 ms), no B-frames or lookahead (zerolatency), and a VBV of one
-// second so a chunk's size stays near bitrate × 200 ms.
+// group is exactly 10 chunks of 100 ms), no B-frames or lookahead (zerolatency), and a VBV of one
+// second so a chunk's size stays near bitrate × 100 ms.
 void add_video_encode(std::vector<std::string>& args, const IngestOptions& options) {
   const std::string kbps = std::to_string(options.video_kbps) + "k";
   const std::string gop = std::to_string(options.fps);
@@ -46,10 +48,12 @@ void add_audio_encode(std::vector<std::string>& args, const IngestOptions& optio
 }
 
 // CMAF-style fragmented MP4: the moov comes first and empty (no samples), each fragment starts
-// at a keyframe or after 200 ms, and every packet is flushed to the pipe at once.
+// at a keyframe or after one chunk duration of the stream (100 ms), and every packet is flushed
+// to the pipe at once.
 void add_fmp4_output(std::vector<std::string>& args) {
+  const std::string fragment_us = std::to_string(StreamParams{}.chunk_duration.count());
   args.insert(args.end(), {"-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof",
-                           "-frag_duration", "200000", "-flush_packets", "1", "pipe:1"});
+                           "-frag_duration", fragment_us, "-flush_packets", "1", "pipe:1"});
 }
 
 }  // namespace
