@@ -68,6 +68,7 @@ class Engine {
   struct RepairState {
     int attempts = 0;
     PeerId asked{};
+    PeerId asked_before{};  // the helper of the first attempt, whose answer may still come
     Instant asked_at = kLongAgo;
     bool refused = false;  // the helper answered NotHave
     Instant not_before = kLongAgo;  // nobody could be asked; try again then
@@ -120,6 +121,7 @@ class Engine {
   Instant next_query_at() const;
   void keep_links_alive();  // keepalives to parents, and forget children that went silent
   bool subscribe_overdue(const StripeUpstream& up) const;
+  void remember_former_parent(StripeUpstream& up) const;
   bool parent_alive(PeerId parent);
   void ping_if_quiet(PeerId parent);
   bool slower_than_others(StripeIndex stripe) const;

@@ -182,6 +182,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
     const StripeMask bit = StripeMask{1} << s;
     if (up.state == StripeUpstream::State::kActive && up.moving_to == from && (ack.accepted & bit)) {
       send(up.parent, Unsubscribe{bit});  // moved: release the old parent's slot at once
+      remember_former_parent(up);
       up.parent = from;
       up.moving_to = PeerId{};
       up.evicted_at = kNever;
@@ -261,6 +262,7 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   // Only a peer with children in this stripe can adopt a descendant by mistake.
   if (up.state == StripeUpstream::State::kActive && up.depth != 0 && !downstream_.children(stripe).empty())
     up.depth_before_loss = up.depth;
+  remember_former_parent(up);
   up.state = StripeUpstream::State::kNone;
   up.moving_to = PeerId{};
   up.evicted_at = kNever;
@@ -271,6 +273,13 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   emit(out::Event{out::EventKind::kParentSwitched, parent, ChunkSeq{stripe.value}, Duration{},
                   static_cast<std::uint8_t>(reason)});
   if (Candidate* c = candidates_.find(parent)) c->unusable_until = now_ + ms(10000);
+}
+
+void Engine::remember_former_parent(StripeUpstream& up) const {
+  // Chunks it pushed before our Unsubscribe reached it arrive for a round trip plus its uplink
+  // queue; they are dropped quietly, not reported as a protocol violation.
+  up.former_parent = up.parent;
+  up.former_until = now_ + config_.tuning.subscribe_timeout;
 }
 
 bool Engine::subscribe_overdue(const StripeUpstream& up) const {

@@ -62,9 +62,17 @@ void Engine::on_chunk(PeerId from, const ChunkData& data) {
   // us chunks; and no honest peer is far ahead of everything we have seen. Anything else is
   // dropped before it can move our playhead.
   const auto asked = repairs_.find(h.seq.value);
-  const bool expected = from_parent || up.moving_to == from ||
-                        (asked != repairs_.end() && asked->second.asked == from);
+  const bool helper = asked != repairs_.end() && (asked->second.asked == from || asked->second.asked_before == from);
+  const bool expected = from_parent || up.moving_to == from || helper;
   const bool plausible = !seen_any_ || h.seq.value <= newest_seen_.value + kMaxAhead;
+  // Races, not lies: what a parent we just left had already sent, and answers to Wants that
+  // come after we played past the chunk. Dropped quietly.
+  const bool in_flight = up.former_parent == from && now_ < up.former_until;
+  const bool stale = playout_.started() && h.seq < playout_.next();
+  if (plausible && !expected && (in_flight || stale)) {
+    accounting_.received(from, size, chunk->payload_size(), true);
+    return;
+  }
   if (!expected || !plausible) {
     accounting_.received(from, size, chunk->payload_size(), true);
     event(out::EventKind::kProtocolViolation, from, h.seq);
@@ -130,7 +138,7 @@ void Engine::accept_chunk(PeerId from, const ChunkData& data) {
   const bool useful = inserted == ChunkBuffer::Insert::kNew;
   accounting_.received(from, size, chunk->payload_size(), !useful);
   if (!useful) return;
-  repairs_.erase(h.seq.value);
+  // The repair entry stays until playout passes it: the helper's answer may still be on its way.
   if (!seen_any_) first_chunk_at_ = now_;
   if (!seen_any_ || h.seq > newest_seen_) {
     newest_seen_ = h.seq;
@@ -283,6 +291,7 @@ void Engine::check_repairs() {
     }
     ++r.attempts;
     r.refused = false;
+    r.asked_before = r.asked;
     r.asked = helper;
     r.asked_at = now_;
     send(helper, Want{seq});

@@ -24,6 +24,9 @@ struct StripeUpstream {
   Instant orphaned_since{};            // when we last lost this stripe's parent
   PeerId moving_to{};  // evicted or climbing: subscribing here while the old parent still feeds us
   Instant evicted_at = kNever;  // the old parent evicted us: it feeds us only for a grace period
+  // The parent we just left: what it had already sent is still on its way, and is no lie.
+  PeerId former_parent{};
+  Instant former_until = kLongAgo;
   int late_streak = 0;
 };
 
