@@ -171,12 +171,16 @@ void Engine::maybe_start_playout() {
   });
   const Duration delay = std::min(config_.tuning.max_delay,
                                   target_delay() + (all_measured ? Duration{} : config_.tuning.unmeasured_margin));
-  // Start at the oldest keyframe we can still show on time with everything after it in hand.
+  // Start at the oldest keyframe we can still show on time with everything after it in hand,
+  // or up to start_stretch too late for D. Such a start shows the picture now instead of after
+  // a wait of up to a group plus D, and begins that much further behind; D then glides back
+  // to its target (playbackRate 1.05), in at most 7 s for the default stretch.
   const std::uint64_t lo = newest_seen_.value >= buffer_.window() ? newest_seen_.value - buffer_.window() + 1 : 0;
   for (std::uint64_t seq = lo; seq <= newest_seen_.value; ++seq) {
     const ChunkPtr* c = buffer_.find(ChunkSeq{seq});
     if (!c || !(*c)->header.keyframe) continue;
-    if (clock_.to_local((*c)->header.capture_us) + delay < now_) continue;
+    const Instant captured = clock_.to_local((*c)->header.capture_us);
+    if (captured + delay + config_.tuning.start_stretch < now_) continue;
     // Everything after the keyframe must be here, except on a stripe that has no parent yet:
     // those chunks are repaired or skipped.
     bool complete = true;
@@ -185,7 +189,8 @@ void Engine::maybe_start_playout() {
       complete = buffer_.has(ChunkSeq{s}) || up.state != StripeUpstream::State::kActive;
     }
     if (!complete) continue;
-    playout_.start(ChunkSeq{seq}, delay);
+    const Duration late_by_start = now_ + params_.chunk_duration / 2 - captured;
+    playout_.start(ChunkSeq{seq}, std::min(config_.tuning.max_delay, std::max(delay, late_by_start)));
     next_report_at_ = now_;  // tell the bootstrap at once that we can relay now
     advance_playout();
     return;
