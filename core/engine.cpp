@@ -165,12 +165,7 @@ void Engine::on_connect_failed(PeerId peer) {
       lose_parent(stripe, false, out::LossReason::kConnectFailed);
       lost = true;
     }
-    if (up.moving_to != peer) continue;
-    up.moving_to = PeerId{};  // a climber stays; an evicted child must find another parent now
-    if (up.evicted_at != kNever) {
-      lose_parent(stripe, true, out::LossReason::kEvicted);
-      lost = true;
-    }
+    if (up.moving_to == peer) lost |= abandon_move(stripe);
   }
   if (lost) choose_parents();
   if (!is_source() && peer == config_.bootstrap && join_state_ != JoinState::kLeft) {
@@ -268,9 +263,8 @@ void Engine::keep_links_alive() {
 void Engine::leave() {
   if (join_state_ == JoinState::kLeft) return;
   std::vector<PeerId> peers;
-  links_.for_each([&](PeerId peer, const Link& link) {
+  for (const auto& [peer, link] : links_)
     if (link.up) peers.push_back(peer);
-  });
   std::sort(peers.begin(), peers.end());
   for (PeerId p : peers) {
     send(p, Leave{});

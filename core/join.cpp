@@ -193,14 +193,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       continue;
     }
     if (up.moving_to == from && (ack.rejected & bit)) {
-      // Refused. A climber stays where it is. An evicted child's old parent stops feeding it when
-      // the grace ends, and says nothing: waiting for that silence (and then the stall limit)
-      // would cost seconds of stripe, so it finds another parent now, while still fed.
-      up.moving_to = PeerId{};
-      if (up.evicted_at != kNever) {
-        lose_parent(StripeIndex{s}, true, out::LossReason::kEvicted);
-        rejected = true;
-      }
+      rejected |= abandon_move(StripeIndex{s});
       continue;
     }
     if (up.state != StripeUpstream::State::kPending || up.parent != from) continue;
@@ -252,6 +245,18 @@ void Engine::on_evict(PeerId from, const Evict& evict) {
   sub.depth = 0;  // the newcomer's only parent in these stripes is our old one: not our descendant
   sub.from_seq = seen_any_ ? next(newest_seen_) : group_start_;
   send(evict.suggested, sub);
+}
+
+bool Engine::abandon_move(StripeIndex stripe) {
+  // The move was refused or cannot connect. A climber stays where it is. An evicted child's old
+  // parent stops feeding it when the grace ends, and says nothing: waiting for that silence (and
+  // then the stall limit) would cost seconds of stripe, so it finds another parent now, while
+  // still fed. Returns whether the parent was given up.
+  StripeUpstream& up = stripes_[stripe.value];
+  up.moving_to = PeerId{};
+  if (up.evicted_at == kNever) return false;
+  lose_parent(stripe, true, out::LossReason::kEvicted);
+  return true;
 }
 
 void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason) {

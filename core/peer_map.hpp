@@ -27,7 +27,6 @@ class PeerMap {
     return i == kAbsent ? nullptr : &slots_[i].second;
   }
   const V* find(PeerId key) const { return const_cast<PeerMap*>(this)->find(key); }
-  bool contains(PeerId key) const { return find(key) != nullptr; }
 
   // The value for `key`, default-made if absent; `inserted` says which.
   std::pair<V*, bool> try_emplace(PeerId key) {
@@ -66,13 +65,6 @@ class PeerMap {
     size_ = 0;
   }
   std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-
-  template <class F>
-  void for_each(F&& f) const {
-    for (std::size_t i = 0; i < slots_.size(); ++i)
-      if (used_[i]) f(slots_[i].first, slots_[i].second);
-  }
 
   // Iteration over the entries in slot order. Erasing while iterating is not supported.
   template <class Map, class E>

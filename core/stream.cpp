@@ -65,17 +65,13 @@ void Engine::on_chunk(PeerId from, const ChunkData& data) {
   const bool helper = asked != repairs_.end() && (asked->second.asked == from || asked->second.asked_before == from);
   const bool expected = from_parent || up.moving_to == from || helper;
   const bool plausible = !seen_any_ || h.seq.value <= newest_seen_.value + kMaxAhead;
-  // Races, not lies: what a parent we just left had already sent, and answers to Wants that
-  // come after we played past the chunk. Dropped quietly.
-  const bool in_flight = up.former_parent == from && now_ < up.former_until;
-  const bool stale = playout_.started() && h.seq < playout_.next();
-  if (plausible && !expected && (in_flight || stale)) {
-    accounting_.received(from, size, chunk->payload_size(), true);
-    return;
-  }
   if (!expected || !plausible) {
     accounting_.received(from, size, chunk->payload_size(), true);
-    event(out::EventKind::kProtocolViolation, from, h.seq);
+    // Races, not lies, are dropped without a report: what a parent we just left had already
+    // sent, and answers to Wants that come after we played past the chunk.
+    const bool in_flight = up.former_parent == from && now_ < up.former_until;
+    const bool stale = playout_.started() && h.seq < playout_.next();
+    if (!plausible || !(in_flight || stale)) event(out::EventKind::kProtocolViolation, from, h.seq);
     return;
   }
   // A copy we already hold needs no second check; it still counts as a live push below.
