@@ -25,8 +25,11 @@ std::uint16_t Downstream::stripe_quota(StripeIndex stripe) const {
   return static_cast<std::uint16_t>(capacity_ / n + (position < capacity_ % n ? 1 : 0));
 }
 
-bool Downstream::has_room(StripeIndex stripe) const {
-  return used_ < capacity_ && stripe.value < by_stripe_.size() && staying(stripe) < stripe_quota(stripe);
+std::uint16_t Downstream::room(StripeIndex stripe) const {
+  if (used_ >= capacity_ || stripe.value >= by_stripe_.size()) return 0;
+  const std::size_t quota = stripe_quota(stripe), taken = staying(stripe);
+  if (taken >= quota) return 0;
+  return static_cast<std::uint16_t>(std::min<std::size_t>(quota - taken, capacity_ - used_));
 }
 
 bool Downstream::has_child(StripeIndex stripe, PeerId peer) const {

@@ -39,7 +39,9 @@ class Downstream {
   // Children `stripe` may take: capacity / stripes, plus one for the first (capacity mod
   // stripes) stripes counted from the rotation. The quotas add up to the capacity.
   std::uint16_t stripe_quota(StripeIndex stripe) const;
-  bool has_room(StripeIndex stripe) const;
+  bool has_room(StripeIndex stripe) const { return room(stripe) > 0; }
+  // How many more children `stripe` can take: what is left of its quota and of the capacity.
+  std::uint16_t room(StripeIndex stripe) const;
   // Stripes among `relayable` that can take one more child.
   StripeMask open_stripes(StripeMask relayable) const;
   // The capacity of the weakest staying child in a full stripe among `relayable` (0xFFFF if

@@ -9,12 +9,15 @@ namespace potok {
 namespace {
 constexpr std::size_t kMaxPendingPerLink = 64;
 constexpr Duration kMembershipExpiry = ms(16000);
+// A joiner subscribes to a relay it was handed about 3 round trips after the Welcome left, and
+// the relay's next report (at most a second after its offer changes) then shows it.
+constexpr Duration kMembershipLease = ms(2000);
 }  // namespace
 
 Engine::Engine(EngineConfig config)
     : config_(config),
       rng_(config.seed),
-      membership_(kMembershipExpiry, config.stream.stripe_count),
+      membership_(kMembershipExpiry, kMembershipLease, config.stream.stripe_count),
       candidates_(static_cast<std::size_t>(config.tuning.candidate_pool_limit)),
       playout_(config.stream.chunk_duration) {
   accounting_.set_per_peer(true);
@@ -52,12 +55,12 @@ void Engine::handle_input(Input input) {
     check_upstreams();
     check_repairs();
   }
-  // Whenever our offer changes (room or none, which stripes), tell the bootstrap soon: joiners
-  // are waiting for room, and a full peer should stop being handed out.
+  // Whenever our offer changes (which stripes, how many places), tell the bootstrap soon:
+  // joiners are waiting for room, and a full peer should stop being handed out.
   if (!is_source() && join_state_ == JoinState::kJoined && now_ - last_offer_check_ >= ms(100)) {
     last_offer_check_ = now_;
     const StripeMask offering = downstream_.open_stripes(relayable_stripes());
-    if (offering != offer_reported_)
+    if (offering != offer_reported_ || downstream_.used() != used_reported_)
       next_report_at_ = std::min(next_report_at_, last_report_at_ + config_.tuning.min_report_gap);
   }
   if (now_ >= next_report_at_) send_report();

@@ -22,6 +22,7 @@
 #include "core/peer_map.hpp"
 #include "core/playout.hpp"
 #include "core/rng.hpp"
+#include "core/token_bucket.hpp"
 #include "core/upstream.hpp"
 #include "core/vivaldi.hpp"
 
@@ -93,7 +94,7 @@ class Engine {
   void on_join_request(PeerId from, const JoinRequest& join);
   void on_candidate_query(PeerId from, const CandidateQuery& query);
   std::vector<CandidateInfo> candidates_for(PeerId asker, int count);
-  bool take_bootstrap_budget(std::uint64_t bytes);
+  bool bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates);
 
   // relay.cpp: what every node does for its children and neighbours
   void on_subscribe(PeerId from, const Subscribe& sub);
@@ -188,6 +189,7 @@ class Engine {
   bool climbing_ = false;  // the outstanding query is for a climb
   Instant next_climb_at_ = kNever;
   StripeMask offer_reported_ = 0;  // stripes our last report offered slots in
+  std::uint16_t used_reported_ = 0;  // ...and the children we had then
   Instant last_report_at_ = kLongAgo;
   Instant last_offer_check_ = kLongAgo;
   Instant next_liveness_sweep_ = kLongAgo;
@@ -199,8 +201,8 @@ class Engine {
   std::unordered_map<std::uint64_t, RepairState> repairs_;
   mutable ChunkSeq scan_from_{};  // cache for first_gap()
   double repair_tokens_ = 0;  // bytes of upload we may spend on repairs
-  double bootstrap_tokens_ = 0;  // source: bytes of upload for answering joiners
-  Instant bootstrap_tokens_at_ = kLongAgo;
+  TokenBucket welcome_tokens_;  // source: upload for answering joiners
+  TokenBucket query_tokens_;    // source: upload for answering candidate queries
   int query_backoff_ = 0;  // unanswered or fruitless queries in a row
   Instant repair_tokens_at_{};
 };

@@ -171,6 +171,9 @@ Instant Engine::next_query_at() const {
 
 void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
   bool rejected = false;
+  // Accepted stripes we no longer want from `from` (we chose another parent meanwhile, or gave
+  // up the move): release them at once, or it pushes to us until it notices our silence.
+  StripeMask unwanted = 0;
   // A refusal usually means "full": leave that parent alone for a while. But a refusal of a
   // depth-limited subscription (loop avoidance) may only mean "not shallower than you were";
   // once the limit lifts (stall_limit after the loss) the same parent is worth asking again.
@@ -196,7 +199,10 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       rejected |= abandon_move(StripeIndex{s});
       continue;
     }
-    if (up.state != StripeUpstream::State::kPending || up.parent != from) continue;
+    if (up.state != StripeUpstream::State::kPending || up.parent != from) {
+      if ((ack.accepted & bit) && up.parent != from) unwanted |= bit;
+      continue;
+    }
     if (ack.accepted & bit) {
       up.state = StripeUpstream::State::kActive;
       up.since = now_;
@@ -209,6 +215,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       else maybe_full = true;
     }
   }
+  if (unwanted) send(from, Unsubscribe{unwanted});
   if (rejected) {
     if (Candidate* c = candidates_.find(from)) {
       if (maybe_full) c->info.spare_slots = 0;
@@ -268,6 +275,7 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   if (up.state == StripeUpstream::State::kActive && up.depth != 0 && !downstream_.children(stripe).empty())
     up.depth_before_loss = up.depth;
   remember_former_parent(up);
+  if (up.moving_to != PeerId{}) send(up.moving_to, Unsubscribe{StripeMask{1} << stripe.value});
   up.state = StripeUpstream::State::kNone;
   up.moving_to = PeerId{};
   up.evicted_at = kNever;
@@ -447,12 +455,13 @@ void Engine::send_report() {
     if (relayable & (StripeMask{1} << s)) {
       o.depth = depth_of(stripe);
       o.delay_ms = static_cast<std::uint16_t>(std::clamp<std::int64_t>(us_of(up.delay.mean()) / 1000, 0, 65535));
-      o.room = downstream_.has_room(stripe);
+      o.room = static_cast<std::uint8_t>(std::min<std::uint16_t>(255, downstream_.room(stripe)));
       o.weakest_child = o.room ? 0xFFFF : downstream_.weakest_in_full(StripeMask{1} << s);
     }
     r.stripes.push_back(o);
   }
   offer_reported_ = downstream_.open_stripes(relayable);
+  used_reported_ = downstream_.used();
   last_report_at_ = now_;
   send(config_.bootstrap, std::move(r));
 }

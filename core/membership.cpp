@@ -16,7 +16,9 @@ void Membership::index(PeerId peer, const Entry& e) {
   for (std::size_t s = 0; s < e.stripes.size() && s < room_.size(); ++s) {
     const StripeOffer& o = e.stripes[s];
     if (o.depth == 255) continue;
-    (o.room ? room_ : full_)[s].insert(key_of(peer, o));
+    // A relay whose every place is on lease is neither open nor displaceable until one lapses.
+    if (e.room_left(s) > 0) room_[s].insert(key_of(peer, o));
+    else if (o.room == 0) full_[s].insert(key_of(peer, o));
   }
 }
 
@@ -30,7 +32,7 @@ void Membership::unindex(PeerId peer, const Entry& e) {
 void Membership::joined(PeerId peer, const JoinRequest& join, Instant now) {
   Entry& e = entries_[peer];
   unindex(peer, e);
-  e = Entry{join.nat, join.coord, join.capacity_slots, 0, now, {}};  // relays nothing yet
+  e = Entry{join.nat, join.coord, join.capacity_slots, 0, now, {}, {}};  // relays nothing yet
 }
 
 void Membership::reported(PeerId peer, const Report& report, Instant now) {
@@ -40,6 +42,7 @@ void Membership::reported(PeerId peer, const Report& report, Instant now) {
   e.capacity_slots = report.capacity_slots;
   e.spare_slots = report.spare_slots;
   e.stripes = report.stripes;
+  e.leased.resize(e.stripes.size(), 0);  // joiners still on their way are not in the report
   e.last_seen = now;
   if (e.capacity_slots > 0) index(peer, e);
 }
@@ -49,6 +52,31 @@ void Membership::left(PeerId peer) {
   if (it == entries_.end()) return;
   unindex(peer, it->second);
   entries_.erase(it);
+}
+
+void Membership::lease(PeerId peer, std::size_t stripe, Instant now) {
+  Entry& e = entries_[peer];
+  if (stripe >= e.leased.size()) return;
+  unindex(peer, e);
+  ++e.leased[stripe];
+  // It also sinks behind its equals, so the next joiner is sent elsewhere first.
+  StripeOffer& o = e.stripes[stripe];
+  o.delay_ms = static_cast<std::uint16_t>(std::min(65535, o.delay_ms + kHandoutPenaltyMs));
+  if (e.capacity_slots > 0) index(peer, e);
+  leases_.push_back(Lease{now + lease_, peer, static_cast<std::uint8_t>(stripe)});
+}
+
+void Membership::expire_leases(Instant now) {
+  while (!leases_.empty() && leases_.front().until <= now) {
+    const Lease l = leases_.front();
+    leases_.pop_front();
+    auto it = entries_.find(l.peer);
+    if (it == entries_.end() || l.stripe >= it->second.leased.size() || it->second.leased[l.stripe] == 0) continue;
+    Entry& e = it->second;
+    unindex(l.peer, e);
+    --e.leased[l.stripe];
+    if (e.capacity_slots > 0) index(l.peer, e);
+  }
 }
 
 Membership::Asker Membership::describe(PeerId peer) const {
@@ -68,6 +96,7 @@ bool Membership::usable(PeerId peer, const Asker& asker, Instant now) {
 }
 
 std::vector<CandidateInfo> Membership::candidates_for(const Asker& asker, int count, Instant now) {
+  expire_leases(now);
   std::map<PeerId, CandidateInfo> chosen;
   auto choose = [&](PeerId peer, std::size_t s, const StripeOffer& o) {
     const Entry& e = entries_[peer];
@@ -94,14 +123,7 @@ std::vector<CandidateInfo> Membership::candidates_for(const Asker& asker, int co
       handed.push_back(peer);
       ++taken;
     }
-    // Handed out: each sinks behind its equals until its next report, so the next joiner is
-    // sent elsewhere instead of herding onto the same parent.
-    for (PeerId peer : handed) {
-      StripeOffer& stored = entries_[peer].stripes[s];
-      room_[s].erase(key_of(peer, stored));
-      stored.delay_ms = static_cast<std::uint16_t>(std::min(65535, stored.delay_ms + kHandoutPenaltyMs));
-      room_[s].insert(key_of(peer, stored));
-    }
+    for (PeerId peer : handed) lease(peer, s, now);
     handed.clear();
     if (asker.capacity_slots == 0) continue;
     taken = walked = 0;

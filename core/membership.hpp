@@ -4,11 +4,15 @@
 // displace (SplitStream's push-down, which keeps the trees ordered by capacity).
 //
 // Peers report every few seconds and sooner when their offer changes; an entry nobody refreshed
-// for a while is forgotten when met. A relay handed out for a stripe looks a little slower until
-// its next report, so a burst of joiners spreads over many parents instead of herding onto one. An answer costs O(stripes · log n) at any swarm size.
+// for a while is forgotten when met. Each relay handed out for a stripe holds one of its
+// reported places there on lease, for about as long as a joiner takes to subscribe: a flash
+// crowd of a hundred joiners a second arrives between two reports, and without the leases
+// they would all herd onto the few shallowest relays and be refused. An answer costs
+// O(stripes · log n) at any swarm size.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -21,8 +25,8 @@ namespace potok {
 
 class Membership {
  public:
-  Membership(Duration expiry, std::uint8_t stripe_count)
-      : expiry_(expiry), room_(stripe_count), full_(stripe_count) {}
+  Membership(Duration expiry, Duration lease, std::uint8_t stripe_count)
+      : expiry_(expiry), lease_(lease), room_(stripe_count), full_(stripe_count) {}
 
   void joined(PeerId peer, const JoinRequest& join, Instant now);
   void reported(PeerId peer, const Report& report, Instant now);
@@ -50,14 +54,28 @@ class Membership {
     std::uint16_t spare_slots = 0;
     Instant last_seen;
     std::vector<StripeOffer> stripes;
+    std::vector<std::uint8_t> leased;  // per stripe: places handed out and not yet lapsed
+    std::uint8_t room_left(std::size_t stripe) const {
+      const std::uint8_t held = stripe < leased.size() ? leased[stripe] : 0;
+      return stripes[stripe].room > held ? static_cast<std::uint8_t>(stripes[stripe].room - held) : 0;
+    }
+  };
+  struct Lease {
+    Instant until;
+    PeerId peer;
+    std::uint8_t stripe = 0;
   };
   using Key = std::tuple<std::uint8_t, std::uint16_t, PeerId>;  // depth, delay, peer
   static Key key_of(PeerId peer, const StripeOffer& o) { return {o.depth, o.delay_ms, peer}; }
   void index(PeerId peer, const Entry& entry);
   void unindex(PeerId peer, const Entry& entry);
   bool usable(PeerId peer, const Asker& asker, Instant now);
+  void lease(PeerId peer, std::size_t stripe, Instant now);
+  void expire_leases(Instant now);
 
   Duration expiry_;
+  Duration lease_;
+  std::deque<Lease> leases_;  // oldest first: every lease lasts the same
   std::unordered_map<PeerId, Entry> entries_;
   std::vector<std::set<Key>> room_;  // per stripe: relays that can take a child
   std::vector<std::set<Key>> full_;  // per stripe: relays that receive it but are full

@@ -74,7 +74,7 @@ struct CandidateList {
 struct StripeOffer {
   std::uint8_t depth = 255;              // hops from the source; 255: we do not receive it
   std::uint16_t delay_ms = 0;            // capture -> arrival here, in this stripe
-  bool room = false;                     // we can take one more child in it now
+  std::uint8_t room = 0;                 // children we can still take in it now (saturates)
   std::uint16_t weakest_child = 0xFFFF;  // when full: a joiner stronger than this gets in
   bool operator==(const StripeOffer&) const = default;
 };

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "core/wire.hpp"
+#include "core/wire_codec.hpp"
 
 #include "core/engine.hpp"
 
@@ -57,37 +58,41 @@ std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count) {
   return list;
 }
 
-bool Engine::take_bootstrap_budget(std::uint64_t bytes) {
+bool Engine::bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates) {
   // Answering joiners is the source's job too, but it must not eat the upload its children
   // need: a flash crowd of thousands asking at once would stall the stream for everyone. Past
-  // the budget a request goes unanswered, and the asker retries later, backing off.
-  const double rate = config_.tuning.bootstrap_budget * static_cast<double>(params_.bitrate_bps) / 8;
-  const double elapsed_s = seconds_of(now_ - bootstrap_tokens_at_);
-  bootstrap_tokens_at_ = now_;
-  bootstrap_tokens_ = std::min(rate, bootstrap_tokens_ + rate * std::max(0.0, elapsed_s));  // 1 s burst
-  if (bootstrap_tokens_ < static_cast<double>(bytes)) return false;
-  bootstrap_tokens_ -= static_cast<double>(bytes);
-  return true;
+  // the budget a request goes unanswered, and the asker retries later, backing off. Each
+  // bucket saves up at most 1 s of its rate. The check is for the largest answer, before it is
+  // built: building one hands relays out, which must not happen for an answer never sent.
+  const double rate = budget_x * static_cast<double>(params_.bitrate_bps) / 8;
+  const std::size_t largest = wire::kFrameHeaderSize + wire::codec::kWelcomeFixedSize +
+                              wire::kCandidateWireSize * candidates;
+  return bucket.affords(now_, rate, rate, largest);
 }
 
 void Engine::on_join_request(PeerId from, const JoinRequest& join) {
   membership_.joined(from, join, now_);
-  if (!take_bootstrap_budget(wire::kMaxWireMessage / 16)) return;
+  // Welcomes and candidate lists have budgets of their own, so that relays looking for a
+  // better place never crowd out the joiners who have nothing yet.
+  const int count = config_.tuning.candidates_per_answer;
+  if (!bootstrap_affords(welcome_tokens_, config_.tuning.welcome_budget, count)) return;
   Welcome w;
   w.source_time_us = us_of(now_);
   w.params = params_;
   w.head_seq = newest_seen_;
   w.group_start_seq = group_start_;
   w.swarm_size = static_cast<std::uint32_t>(membership_.size());
-  w.candidates = candidates_for(from, config_.tuning.candidates_per_answer);
+  w.candidates = candidates_for(from, count);
+  welcome_tokens_.spend(wire::wire_size(w));
   send(from, std::move(w));
 }
 
 void Engine::on_candidate_query(PeerId from, const CandidateQuery& query) {
-  if (!take_bootstrap_budget(wire::kMaxWireMessage / 32)) return;
   const int want = std::clamp<int>(query.want, 1, config_.tuning.candidates_per_answer);
+  if (!bootstrap_affords(query_tokens_, config_.tuning.query_budget, want)) return;
   CandidateList list;
   list.candidates = candidates_for(from, want);
+  query_tokens_.spend(wire::wire_size(list));
   send(from, std::move(list));
 }
 

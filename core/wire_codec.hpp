@@ -228,7 +228,7 @@ inline void put(Writer& w, const Report& m) {
   for (const StripeOffer& o : m.stripes) {
     w.u8(o.depth);
     w.u16(o.delay_ms);
-    w.u8(o.room ? 1 : 0);
+    w.u8(o.room);
     w.u16(o.weakest_child);
   }
 }
@@ -245,7 +245,7 @@ inline void get(Reader& r, Report& m) {
   for (StripeOffer& o : m.stripes) {
     o.depth = r.u8();
     o.delay_ms = r.u16();
-    o.room = r.boolean();
+    o.room = r.u8();
     o.weakest_child = r.u16();
   }
 }

@@ -104,7 +104,7 @@ def main():
         "valid-candidate-list": seed(frame("CandidateList") + candidates(cs)),
         "valid-candidate-list-empty": seed(frame("CandidateList") + candidates([])),
         "valid-report": seed(report(6, 2, (0.0, 0.0, 0.0), [(3, 250, 1, 0xFFFF), (255, 0, 0, 0xFFFF)])),
-        "bad-report-room-flag": seed(report(6, 2, (0.0, 0.0, 0.0), [(3, 250, 2, 0xFFFF)])),
+        "valid-report-room-count": seed(report(6, 2, (0.0, 0.0, 0.0), [(3, 250, 2, 0xFFFF)])),
         "valid-ping": seed(ping),
         "valid-pong": seed(pong(99, 123456789, 250, 3, 1, (7.0, 8.0, 9.0))),
         "valid-subscribe": seed(frame("Subscribe", "IQHB", 0b1010, 40, 3, 2)),

@@ -72,7 +72,7 @@ std::vector<Sample> samples() {
       {"CandidateQuery", CandidateQuery{12}},
       {"CandidateListEmpty", CandidateList{}},
       {"CandidateListOfThree", CandidateList{candidates(3)}},
-      {"Report", Report{36, 2, NetCoord{0.0f, -0.0f, 1e30f}, {StripeOffer{1, 350, true, 0xFFFF}, StripeOffer{255, 0, false, 3}, StripeOffer{7, 65535, false, 0}}}},
+      {"Report", Report{36, 2, NetCoord{0.0f, -0.0f, 1e30f}, {StripeOffer{1, 350, 2, 0xFFFF}, StripeOffer{255, 0, 0, 3}, StripeOffer{7, 65535, 255, 0}}}},
       {"Ping", Ping{0xDEADBEEF, std::numeric_limits<std::int64_t>::min()}},
       {"Pong", Pong{7, std::numeric_limits<std::int64_t>::max(), 900, 255, 3, 0xFFFFFFFFu, NetCoord{}}},
       {"Subscribe", Subscribe{0xF0F0F0F0, ChunkSeq{~0ULL}, 9, 2}},
