@@ -93,7 +93,7 @@ class Engine {
   void on_produce(ChunkPtr chunk);
   void on_join_request(PeerId from, const JoinRequest& join);
   void on_candidate_query(PeerId from, const CandidateQuery& query);
-  std::vector<CandidateInfo> candidates_for(PeerId asker, int count);
+  std::vector<CandidateInfo> candidates_for(PeerId asker, int count, StripeMask wanted = ~StripeMask{0});
   bool bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates);
 
   // relay.cpp: what every node does for its children and neighbours
@@ -130,6 +130,7 @@ class Engine {
   void send_report();
   void maybe_start_climb();
   void climb();
+  std::optional<StripeIndex> climb_stripe() const;
   Duration chunk_transfer_time() const;
 
   // stream.cpp: receiving, playing and repairing chunks
@@ -148,6 +149,8 @@ class Engine {
   Instant next_repair_at(ChunkSeq seq) const;
   ChunkSeq first_gap() const;  // the first chunk from the playhead on that we lack
   Instant head_deadline() const;
+  // A chunk we lack that its stripe's parent should have brought by now.
+  bool overdue(ChunkSeq seq) const;
   // Until then, playback waits for a first live measurement of the delay (maybe_start_playout).
   Instant measure_wait_until() const {
     return first_chunk_at_ == kNever ? kNever : first_chunk_at_ + 2 * params_.chunk_duration;

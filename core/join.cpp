@@ -152,7 +152,10 @@ void Engine::choose_parents() {
   if (unassigned && now_ >= next_query_at()) {
     last_query_at_ = now_;
     query_outstanding_ = true;
-    send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer)});
+    climbing_ = false;
+    // Every stripe, not only the orphaned ones: the answer also refreshes what we know of the
+    // others, and of the source, whose offer to displace a child depends on all of them.
+    send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer), 0});
   }
 }
 
@@ -393,32 +396,47 @@ void Engine::check_upstreams() {
 void Engine::maybe_start_climb() {
   if (now_ < next_climb_at_ || downstream_.capacity() == 0) return;
   next_climb_at_ = now_ + config_.tuning.climb_interval;
-  if (query_outstanding_) return;  // busy finding parents: climbing can wait a round
+  // Busy finding parents: climbing can wait a round. A climb query the bootstrap had no budget
+  // for is simply given up.
+  if (query_outstanding_ && !(climbing_ && now_ - last_query_at_ >= config_.tuning.climb_interval)) return;
+  query_outstanding_ = climbing_ = false;
   const bool settled = std::all_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& u) {
     return u.state == StripeUpstream::State::kActive && u.delay.primed() && u.moving_to == PeerId{};
   });
-  if (!settled) return;
+  const std::optional<StripeIndex> stripe = climb_stripe();
+  if (!settled || !stripe) return;
   climbing_ = true;
   query_outstanding_ = true;
   last_query_at_ = now_;
-  send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer)});
+  // Only the stripe that would climb: a quarter of the answer a joiner gets.
+  send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer / params_.stripe_count + 1),
+                                         StripeMask{1} << stripe->value, true});
 }
 
-void Engine::climb() {
-  // Relays climb: the stripe we receive latest moves to a shallower parent that would take us
-  // (it has room, or would displace a weaker child), if that saves enough delay. One stripe per
-  // round, make before break, so the swarm reshapes itself gently into a capacity-ordered tree.
-  StripeUpstream* worst = nullptr;
+std::optional<StripeIndex> Engine::climb_stripe() const {
+  // The stripe we receive latest, if it is not already as near the source as can be.
+  const StripeUpstream* worst = nullptr;
   std::uint8_t worst_index = 0;
   for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
-    StripeUpstream& up = stripes_[s];
+    const StripeUpstream& up = stripes_[s];
     if (up.state != StripeUpstream::State::kActive || !up.delay.primed() || up.moving_to != PeerId{}) continue;
     if (!worst || up.delay.mean() > worst->delay.mean()) {
       worst = &up;
       worst_index = s;
     }
   }
-  if (!worst || worst->depth <= 1) return;
+  if (!worst || worst->depth <= 1) return std::nullopt;
+  return StripeIndex{worst_index};
+}
+
+void Engine::climb() {
+  // Relays climb: the stripe we receive latest moves to a shallower parent that would take us
+  // (it has room, or would displace a weaker child), if that saves enough delay. One stripe per
+  // round, make before break, so the swarm reshapes itself gently into a capacity-ordered tree.
+  const std::optional<StripeIndex> stripe = climb_stripe();
+  if (!stripe) return;
+  const std::uint8_t worst_index = stripe->value;
+  StripeUpstream* worst = &stripes_[worst_index];
   const Candidate* best = nullptr;
   double best_ms = static_cast<double>(us_of(worst->delay.mean() - config_.tuning.climb_gain)) / 1000.0;
   for (const auto& [peer, c] : candidates_.all()) {

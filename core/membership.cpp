@@ -95,7 +95,8 @@ bool Membership::usable(PeerId peer, const Asker& asker, Instant now) {
   return peer != asker.peer && can_connect(asker.nat, it->second.nat);
 }
 
-std::vector<CandidateInfo> Membership::candidates_for(const Asker& asker, int count, Instant now) {
+std::vector<CandidateInfo> Membership::candidates_for(const Asker& asker, int count, Instant now,
+                                                      StripeMask wanted) {
   expire_leases(now);
   std::map<PeerId, CandidateInfo> chosen;
   auto choose = [&](PeerId peer, std::size_t s, const StripeOffer& o) {
@@ -111,6 +112,7 @@ std::vector<CandidateInfo> Membership::candidates_for(const Asker& asker, int co
   };
   std::vector<PeerId> handed;
   for (std::size_t s = 0; s < room_.size(); ++s) {
+    if (!(wanted & (StripeMask{1} << s))) continue;
     int taken = 0, walked = 0;
     std::uint8_t shallowest_room = 255;
     for (auto it = room_[s].begin(); it != room_[s].end() && taken < kRoomPerStripe && walked < kWalkLimit; ++walked) {

@@ -42,9 +42,10 @@ class Membership {
   // What the bootstrap knows of `peer` (an Asker with peer == {} if nothing).
   Asker describe(PeerId peer) const;
 
-  // Up to `count` candidates, shallowest first, NAT-compatible with the asker; each candidate's
-  // `stripes` says in which stripes it would take the asker.
-  std::vector<CandidateInfo> candidates_for(const Asker& asker, int count, Instant now);
+  // Up to `count` candidates in the stripes of `wanted`, shallowest first, NAT-compatible with
+  // the asker; each candidate's `stripes` says in which stripes it would take the asker.
+  std::vector<CandidateInfo> candidates_for(const Asker& asker, int count, Instant now,
+                                            StripeMask wanted = ~StripeMask{0});
 
  private:
   struct Entry {

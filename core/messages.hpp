@@ -60,9 +60,11 @@ struct Welcome {
   bool operator==(const Welcome&) const = default;
 };
 
-// Asks the bootstrap for fresh candidates after losing upstreams.
+// Asks the bootstrap for fresh candidates: after losing upstreams, or to climb.
 struct CandidateQuery {
   std::uint16_t want = 0;
+  StripeMask stripes = 0;  // the stripes we look for a parent in; 0: all
+  bool climbing = false;   // we have parents and look for better ones: it can wait
   bool operator==(const CandidateQuery&) const = default;
 };
 struct CandidateList {

@@ -35,12 +35,12 @@ void Engine::on_produce(ChunkPtr chunk) {
   forward(chunk, 1, false);
 }
 
-std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count) {
+std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count, StripeMask wanted) {
   const Membership::Asker asker = membership_.describe(asker_id);
   std::vector<CandidateInfo> list;
   // The source offers itself while it has room, or to a relay stronger than its weakest child:
   // the strongest relays end up right below it.
-  const StripeMask relayable = relayable_stripes();
+  const StripeMask relayable = relayable_stripes() & wanted;
   const StripeMask open = downstream_.open_stripes(relayable);
   const bool displaces = asker.capacity_slots > downstream_.weakest_in_full(relayable);
   if (open != 0 || displaces) {
@@ -52,7 +52,7 @@ std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count) {
     self.coord = vivaldi_.coord();
     list.push_back(self);
   }
-  auto others = membership_.candidates_for(asker, count, now_);
+  auto others = membership_.candidates_for(asker, count, now_, wanted);
   list.insert(list.end(), others.begin(), others.end());
   if (list.size() > static_cast<std::size_t>(count)) list.resize(count);
   return list;
@@ -90,8 +90,12 @@ void Engine::on_join_request(PeerId from, const JoinRequest& join) {
 void Engine::on_candidate_query(PeerId from, const CandidateQuery& query) {
   const int want = std::clamp<int>(query.want, 1, config_.tuning.candidates_per_answer);
   if (!bootstrap_affords(query_tokens_, config_.tuning.query_budget, want)) return;
+  // Climbers already receive everything; peers that lack a parent lose chunks while they wait.
+  // Climbing is answered only while half the bucket is left for them.
+  const double burst = config_.tuning.query_budget * static_cast<double>(params_.bitrate_bps) / 8;
+  if (query.climbing && query_tokens_.tokens() < burst / 2) return;
   CandidateList list;
-  list.candidates = candidates_for(from, want);
+  list.candidates = candidates_for(from, want, query.stripes == 0 ? ~StripeMask{0} : query.stripes);
   query_tokens_.spend(wire::wire_size(list));
   send(from, std::move(list));
 }

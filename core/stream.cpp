@@ -177,13 +177,12 @@ void Engine::maybe_start_playout() {
     if (!c || !(*c)->header.keyframe) continue;
     const Instant captured = clock_.to_local((*c)->header.capture_us);
     if (captured + delay + config_.tuning.start_stretch < now_) continue;
-    // Everything after the keyframe must be here, except on a stripe that has no parent yet:
-    // those chunks are repaired or skipped.
+    // Everything after the keyframe must be here, except on a stripe that has no parent yet
+    // (those chunks are repaired or skipped), and except what a slower stripe will still bring
+    // in time: waiting for all of it to catch up with the fastest stripe would never end.
     bool complete = true;
-    for (std::uint64_t s = seq; s <= newest_seen_.value && complete; ++s) {
-      const auto& up = stripes_[params_.stripe_of(ChunkSeq{s}).value];
-      complete = buffer_.has(ChunkSeq{s}) || up.state != StripeUpstream::State::kActive;
-    }
+    for (std::uint64_t s = seq; s <= newest_seen_.value && complete; ++s)
+      complete = buffer_.has(ChunkSeq{s}) || !overdue(ChunkSeq{s});
     if (!complete) continue;
     const Duration late_by_start = now_ + params_.chunk_duration / 2 - captured;
     playout_.start(ChunkSeq{seq}, std::min(config_.tuning.max_delay, std::max(delay, late_by_start)));
@@ -191,6 +190,14 @@ void Engine::maybe_start_playout() {
     advance_playout();
     return;
   }
+}
+
+bool Engine::overdue(ChunkSeq seq) const {
+  const StripeUpstream& up = stripes_[params_.stripe_of(seq).value];
+  if (up.state != StripeUpstream::State::kActive) return false;
+  // Until a stripe has shown its delay, any chunk of it we lack counts as overdue.
+  const Duration expected = up.delay.primed() ? up.delay.upper() : Duration{};
+  return clock_.to_local(estimated_capture_us(seq)) + expected < now_;
 }
 
 Instant Engine::head_deadline() const {

@@ -214,8 +214,16 @@ inline void get(Reader& r, Welcome& m) {
 }
 constexpr std::size_t kWelcomeFixedSize = 8 + 1 + 8 + 2 + 4 + 8 + 8 + 4 + 2;
 
-inline void put(Writer& w, const CandidateQuery& m) { w.u16(m.want); }
-inline void get(Reader& r, CandidateQuery& m) { m.want = r.u16(); }
+inline void put(Writer& w, const CandidateQuery& m) {
+  w.u16(m.want);
+  w.u32(m.stripes);
+  w.u8(m.climbing ? 1 : 0);
+}
+inline void get(Reader& r, CandidateQuery& m) {
+  m.want = r.u16();
+  m.stripes = r.u32();
+  m.climbing = r.boolean();
+}
 
 inline void put(Writer& w, const CandidateList& m) { put(w, m.candidates); }
 inline void get(Reader& r, CandidateList& m) { m.candidates = get_candidates(r); }
@@ -326,7 +334,7 @@ constexpr std::size_t body_size(const JoinRequest&) { return 2 + 1 + kCoordSize;
 constexpr std::size_t body_size(const Welcome& m) {
   return kWelcomeFixedSize + kCandidateWireSize * m.candidates.size();
 }
-constexpr std::size_t body_size(const CandidateQuery&) { return 2; }
+constexpr std::size_t body_size(const CandidateQuery&) { return 2 + 4 + 1; }
 constexpr std::size_t body_size(const CandidateList& m) {
   return 2 + kCandidateWireSize * m.candidates.size();
 }

@@ -100,7 +100,7 @@ def main():
         "valid-join-request": seed(join_request(8, CONE, (3.5, -1.0, 12.0))),
         "valid-welcome": seed(welcome(-1, 4, 200_000, 5, 2_500_000, 41, 40, 1234, cs)),
         "valid-welcome-no-candidates": seed(welcome(0, 1, 1, 1, 0, 0, 0, 0, [])),
-        "valid-candidate-query": seed(frame("CandidateQuery", "H", 8)),
+        "valid-candidate-query": seed(frame("CandidateQuery", "HIB", 8, 0b0101, 1)),
         "valid-candidate-list": seed(frame("CandidateList") + candidates(cs)),
         "valid-candidate-list-empty": seed(frame("CandidateList") + candidates([])),
         "valid-report": seed(report(6, 2, (0.0, 0.0, 0.0), [(3, 250, 1, 0xFFFF), (255, 0, 0, 0xFFFF)])),

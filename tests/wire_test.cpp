@@ -69,7 +69,7 @@ std::vector<Sample> samples() {
       {"JoinRequest", JoinRequest{40, NatClass::kSymmetric, NetCoord{1.5f, -2.0f, 30.0f}}},
       {"WelcomeWithoutCandidates", welcome(0)},
       {"WelcomeWithMaxCandidates", welcome(kMaxCandidates)},
-      {"CandidateQuery", CandidateQuery{12}},
+      {"CandidateQuery", CandidateQuery{12, 0b0100, true}},
       {"CandidateListEmpty", CandidateList{}},
       {"CandidateListOfThree", CandidateList{candidates(3)}},
       {"Report", Report{36, 2, NetCoord{0.0f, -0.0f, 1e30f}, {StripeOffer{1, 350, 2, 0xFFFF}, StripeOffer{255, 0, 0, 3}, StripeOffer{7, 65535, 255, 0}}}},
@@ -215,7 +215,7 @@ TEST(WireLayout, ControlMessageSizesAreThoseOfTheSpecification) {
   EXPECT_EQ(c, 32u);
   const std::vector<std::pair<Message, std::size_t>> table = {
       {JoinRequest{}, 17},   {welcome(0), 47},      {welcome(2), 47 + 2 * c},
-      {CandidateQuery{}, 4}, {CandidateList{}, 4},  {CandidateList{candidates(5)}, 4 + 5 * c},
+      {CandidateQuery{}, 9}, {CandidateList{}, 4},  {CandidateList{candidates(5)}, 4 + 5 * c},
       {Report{}, 19},        {Ping{}, 14},          {Pong{}, 37},
       {Subscribe{}, 17},     {SubscribeAck{}, 10},  {Unsubscribe{}, 6},
       {Evict{}, 14},         {Want{}, 10},          {NotHave{}, 10},
