@@ -94,7 +94,7 @@ class Engine {
   void on_join_request(PeerId from, const JoinRequest& join);
   void on_candidate_query(PeerId from, const CandidateQuery& query);
   std::vector<CandidateInfo> candidates_for(PeerId asker, int count, StripeMask wanted = ~StripeMask{0});
-  bool bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates);
+  bool bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates, double keep);
 
   // relay.cpp: what every node does for its children and neighbours
   void on_subscribe(PeerId from, const Subscribe& sub);

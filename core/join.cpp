@@ -6,6 +6,10 @@
 
 namespace potok {
 
+namespace {
+constexpr std::uint16_t kClimbCandidates = 2;
+}  // namespace
+
 void Engine::start_peer() {
   join_state_ = JoinState::kConnecting;
   links_.try_emplace(config_.bootstrap);
@@ -408,8 +412,9 @@ void Engine::maybe_start_climb() {
   climbing_ = true;
   query_outstanding_ = true;
   last_query_at_ = now_;
-  // Only the stripe that would climb: a quarter of the answer a joiner gets.
-  send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer / params_.stripe_count + 1),
+  // Only the stripe that would climb, and the two best places in it: a sixth of the answer a
+  // joiner gets, so the bootstrap can answer every relay's climb.
+  send(config_.bootstrap, CandidateQuery{kClimbCandidates,
                                          StripeMask{1} << stripe->value, true});
 }
 

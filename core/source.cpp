@@ -58,24 +58,23 @@ std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count, St
   return list;
 }
 
-bool Engine::bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates) {
+bool Engine::bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates, double keep) {
   // Answering joiners is the source's job too, but it must not eat the upload its children
   // need: a flash crowd of thousands asking at once would stall the stream for everyone. Past
   // the budget a request goes unanswered, and the asker retries later, backing off. Each
-  // bucket saves up at most 1 s of its rate. The check is for the largest answer, before it is
-  // built: building one hands relays out, which must not happen for an answer never sent.
+  // bucket saves up at most 1 s of its rate, and an answer that can wait must leave `keep` of
+  // that for the ones that cannot. The check is for the largest answer, before it is built:
+  // building one hands relays out, which must not happen for an answer never sent.
   const double rate = budget_x * static_cast<double>(params_.bitrate_bps) / 8;
   const std::size_t largest = wire::kFrameHeaderSize + wire::codec::kWelcomeFixedSize +
                               wire::kCandidateWireSize * candidates;
-  return bucket.affords(now_, rate, rate, largest);
+  return bucket.affords(now_, rate, rate, largest + static_cast<std::size_t>(keep * rate));
 }
 
 void Engine::on_join_request(PeerId from, const JoinRequest& join) {
   membership_.joined(from, join, now_);
-  // Welcomes and candidate lists have budgets of their own, so that relays looking for a
-  // better place never crowd out the joiners who have nothing yet.
   const int count = config_.tuning.candidates_per_answer;
-  if (!bootstrap_affords(welcome_tokens_, config_.tuning.welcome_budget, count)) return;
+  if (!bootstrap_affords(welcome_tokens_, config_.tuning.welcome_budget, count, 0)) return;
   Welcome w;
   w.source_time_us = us_of(now_);
   w.params = params_;
@@ -88,15 +87,24 @@ void Engine::on_join_request(PeerId from, const JoinRequest& join) {
 }
 
 void Engine::on_candidate_query(PeerId from, const CandidateQuery& query) {
+  // Three kinds of asker, in order: joiners (Welcomes), peers that lack a parent (they lose
+  // chunks while they wait), and relays climbing to a better place (they already receive
+  // everything). Joiners and parentless peers have a budget each; a climber is answered only
+  // from what either leaves over, while half of it is still there. So a flash crowd is
+  // admitted at full speed, and once it is in, the joiners' budget reshapes the trees.
   const int want = std::clamp<int>(query.want, 1, config_.tuning.candidates_per_answer);
-  if (!bootstrap_affords(query_tokens_, config_.tuning.query_budget, want)) return;
-  // Climbers already receive everything; peers that lack a parent lose chunks while they wait.
-  // Climbing is answered only while half the bucket is left for them.
-  const double burst = config_.tuning.query_budget * static_cast<double>(params_.bitrate_bps) / 8;
-  if (query.climbing && query_tokens_.tokens() < burst / 2) return;
+  TokenBucket* bucket = nullptr;
+  if (!query.climbing) {
+    if (bootstrap_affords(query_tokens_, config_.tuning.query_budget, want, 0)) bucket = &query_tokens_;
+  } else if (bootstrap_affords(welcome_tokens_, config_.tuning.welcome_budget, want, 0.5)) {
+    bucket = &welcome_tokens_;
+  } else if (bootstrap_affords(query_tokens_, config_.tuning.query_budget, want, 0.5)) {
+    bucket = &query_tokens_;
+  }
+  if (!bucket) return;
   CandidateList list;
   list.candidates = candidates_for(from, want, query.stripes == 0 ? ~StripeMask{0} : query.stripes);
-  query_tokens_.spend(wire::wire_size(list));
+  bucket->spend(wire::wire_size(list));
   send(from, std::move(list));
 }
 

@@ -1,0 +1,117 @@
+// Membership, as a specification: the bootstrap hands out, per stripe, the shallowest relays
+// with room; each hand-out holds one reported place on lease, so a burst of joiners between two
+// reports spreads over the swarm instead of herding onto one relay; a lease lapses after its
+// time, and a relay's own report is what it says until then, minus the leases still running.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "core/membership.hpp"
+
+namespace potok {
+namespace {
+
+constexpr Duration kExpiry = ms(16000);
+constexpr Duration kLease = ms(2000);
+Instant t(std::int64_t ms_value) { return at_us(ms_value * 1000); }
+
+// A relay at `depth` in stripe 0 only, with `room` places left there.
+Report relay(std::uint8_t depth, std::uint8_t room, std::uint16_t delay_ms = 100) {
+  Report r;
+  r.capacity_slots = 8;
+  r.spare_slots = room;
+  r.stripes = {StripeOffer{depth, delay_ms, room, static_cast<std::uint16_t>(room ? 0xFFFF : 4)}};
+  return r;
+}
+
+Membership::Asker joiner(std::uint64_t id, std::uint16_t capacity = 0) {
+  return Membership::Asker{PeerId{id}, NatClass::kOpen, NetCoord{}, capacity};
+}
+
+std::vector<std::uint64_t> handed(Membership& m, std::uint64_t asker, Instant now) {
+  std::vector<std::uint64_t> ids;
+  for (const CandidateInfo& c : m.candidates_for(joiner(asker), 12, now)) ids.push_back(c.peer.value);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST(Membership, HandsOutTheShallowestRelaysWithRoomFirst) {
+  Membership m(kExpiry, kLease, 1);
+  m.reported(PeerId{1}, relay(3, 2), t(0));
+  m.reported(PeerId{2}, relay(1, 2), t(0));
+  m.reported(PeerId{3}, relay(2, 2), t(0));
+  m.reported(PeerId{4}, relay(4, 2), t(0));
+  m.reported(PeerId{5}, relay(1, 0), t(0));  // full: not offered to a leaf
+  const auto list = m.candidates_for(joiner(100), 12, t(10));
+  ASSERT_EQ(list.size(), 3u) << "three relays with room per stripe";
+  EXPECT_EQ(list[0].peer.value, 2u);
+  EXPECT_EQ(list[1].peer.value, 3u);
+  EXPECT_EQ(list[2].peer.value, 1u);
+}
+
+TEST(Membership, ARelayIsHandedOutNoMoreOftenThanItHasPlacesUntilTheLeaseLapses) {
+  Membership m(kExpiry, kLease, 1);
+  m.reported(PeerId{1}, relay(1, 1), t(0));  // one place
+  m.reported(PeerId{2}, relay(2, 2), t(0));  // two places
+  EXPECT_EQ(handed(m, 100, t(10)), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(handed(m, 101, t(20)), (std::vector<std::uint64_t>{2})) << "relay 1's only place is on lease";
+  EXPECT_TRUE(handed(m, 102, t(30)).empty()) << "every place is on lease";
+  // The first leases lapse: the joiners did not take those places after all.
+  EXPECT_EQ(handed(m, 103, t(10) + kLease), (std::vector<std::uint64_t>{1, 2}));
+}
+
+TEST(Membership, AReportSaysHowManyPlacesAreLeftButLeasesStillRunning) {
+  Membership m(kExpiry, kLease, 1);
+  m.reported(PeerId{1}, relay(1, 2), t(0));
+  EXPECT_EQ(handed(m, 100, t(10)), (std::vector<std::uint64_t>{1}));
+  // Joiner 100 has not subscribed yet, so the relay still reports both places.
+  m.reported(PeerId{1}, relay(1, 2), t(500));
+  EXPECT_EQ(handed(m, 101, t(600)), (std::vector<std::uint64_t>{1}));
+  EXPECT_TRUE(handed(m, 102, t(700)).empty()) << "two places, two leases";
+  // It filled up: nothing to hand out even once the leases lapse.
+  m.reported(PeerId{1}, relay(1, 0), t(1000));
+  EXPECT_TRUE(handed(m, 103, t(5000)).empty());
+}
+
+TEST(Membership, AFlashCrowdSpreadsOverRelaysInsteadOfHerding) {
+  // 20 relays with 2 places each, 40 joiners within 100 ms (no report in between): every
+  // relay is handed out about as often as it has places.
+  Membership m(kExpiry, kLease, 1);
+  for (std::uint64_t r = 1; r <= 20; ++r) m.reported(PeerId{r}, relay(static_cast<std::uint8_t>(1 + r % 3), 2), t(0));
+  std::vector<int> times(21, 0);
+  for (std::uint64_t j = 0; j < 40; ++j)
+    for (const CandidateInfo& c : m.candidates_for(joiner(100 + j), 12, t(10 + static_cast<std::int64_t>(j) * 2)))
+      ++times[c.peer.value];
+  for (std::uint64_t r = 1; r <= 20; ++r) EXPECT_LE(times[r], 2) << "relay " << r;
+}
+
+TEST(Membership, OnlyTheWantedStripesAreAnswered) {
+  Membership m(kExpiry, kLease, 2);
+  Report both;
+  both.capacity_slots = 8;
+  both.spare_slots = 4;
+  both.stripes = {StripeOffer{1, 100, 2, 0xFFFF}, StripeOffer{1, 100, 2, 0xFFFF}};
+  m.reported(PeerId{1}, both, t(0));
+  const auto list = m.candidates_for(joiner(100), 12, t(10), StripeMask{0b10});
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].stripes, StripeMask{0b10}) << "offered in stripe 1 only";
+  // Stripe 0 was not handed out, so it holds no lease: both of its places are still there.
+  EXPECT_EQ(m.candidates_for(joiner(101), 12, t(20), StripeMask{0b01}).size(), 1u);
+  EXPECT_EQ(m.candidates_for(joiner(102), 12, t(30), StripeMask{0b01}).size(), 1u);
+  EXPECT_TRUE(m.candidates_for(joiner(103), 12, t(40), StripeMask{0b01}).empty());
+}
+
+TEST(Membership, ARelayThatLeftIsNeverHandedOutAndItsLeasesAreHarmless) {
+  Membership m(kExpiry, kLease, 1);
+  m.reported(PeerId{1}, relay(1, 1), t(0));
+  EXPECT_EQ(handed(m, 100, t(10)), (std::vector<std::uint64_t>{1}));
+  m.left(PeerId{1});
+  EXPECT_TRUE(handed(m, 101, t(10) + kLease).empty()) << "its lease lapses on nothing";
+  m.reported(PeerId{1}, relay(1, 1), t(5000));  // back, with a fresh report
+  EXPECT_EQ(handed(m, 102, t(5010)), (std::vector<std::uint64_t>{1}));
+}
+
+}  // namespace
+}  // namespace potok
