@@ -117,6 +117,7 @@ class Engine {
   void on_evict(PeerId from, const Evict& evict);
   void probe(int count);
   void choose_parents();
+  void consider_current_parents();
   void lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason);
   void check_upstreams();
   Instant next_query_at() const;

@@ -122,6 +122,7 @@ void Engine::choose_parents() {
   if (std::none_of(stripes_.begin(), stripes_.end(),
                    [](const StripeUpstream& u) { return u.state == StripeUpstream::State::kNone; }))
     return;
+  consider_current_parents();
   ChoiceInputs in;
   in.stripes = &stripes_;
   in.self_nat = config_.nat;
@@ -160,6 +161,28 @@ void Engine::choose_parents() {
     // Every stripe, not only the orphaned ones: the answer also refreshes what we know of the
     // others, and of the source, whose offer to displace a child depends on all of them.
     send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer), 0});
+  }
+}
+
+void Engine::consider_current_parents() {
+  // A parent of another stripe receives the orphaned one too, the transport to it is up, and it
+  // answers in one round trip: ask it before waiting for the bootstrap, whose list budget a
+  // departure high in a tree can exhaust with thousands of orphans at once. Unless it refused
+  // us lately: then the pool already knows better.
+  const StripeMask all = params_.stripe_count >= 32 ? ~StripeMask{0} : (StripeMask{1} << params_.stripe_count) - 1;
+  for (const StripeUpstream& up : stripes_) {
+    if (up.state != StripeUpstream::State::kActive || up.moving_to != PeerId{}) continue;
+    Candidate* known = candidates_.find(up.parent);
+    if (known && (now_ < known->unusable_until || (known->info.spare_slots > 0 && known->info.stripes == all))) continue;
+    CandidateInfo hint = known ? known->info : CandidateInfo{};
+    hint.peer = up.parent;
+    hint.stripes = all;
+    hint.spare_slots = std::max<std::uint16_t>(1, hint.spare_slots);
+    if (!known) {
+      hint.depth = up.depth > 0 ? static_cast<std::uint8_t>(up.depth - 1) : 0;
+      hint.delay_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(0, us_of(up.delay.mean()) / 1000));
+    }
+    candidates_.offer(hint);
   }
 }
 
