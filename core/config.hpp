@@ -34,8 +34,8 @@ struct Tuning {
   Duration max_delay = ms(8000);
   Duration repair_grace = ms(120);      // past the expected arrival, before asking a neighbour
   double slot_headroom = 0.9;           // share of the upload cap promised to children
-  double welcome_budget = 0.2;          // source: upload for Welcomes to joiners, x bitrate
-  double query_budget = 0.05;           // source: upload for candidate lists, x bitrate
+  double welcome_budget = 0.18;         // source: upload for Welcomes to joiners, x bitrate
+  double query_budget = 0.04;           // source: upload for candidate lists, x bitrate
   Duration join_retry = ms(2000);       // resend JoinRequest if no Welcome came by then
   Duration eviction_grace = ms(3000);   // an evicted child is still fed this long, to move
   Duration eviction_margin = ms(1000);  // ...and looks elsewhere this long before the grace ends
