@@ -204,11 +204,10 @@ class Engine {
   bool reported_start_ = false;
   std::unordered_map<std::uint64_t, RepairState> repairs_;
   mutable ChunkSeq scan_from_{};  // cache for first_gap()
-  double repair_tokens_ = 0;  // bytes of upload we may spend on repairs
+  TokenBucket repair_tokens_;  // upload we may spend on repairs and backfill
   TokenBucket welcome_tokens_;  // source: upload for answering joiners
   TokenBucket query_tokens_;    // source: upload for answering candidate queries
   int query_backoff_ = 0;  // unanswered or fruitless queries in a row
-  Instant repair_tokens_at_{};
 };
 
 }  // namespace potok

@@ -119,14 +119,9 @@ bool Engine::take_repair_budget(std::uint64_t bytes) {
   const double committed_bps = downstream_.used() * params_.stripe_bps();
   const double usable_bps = static_cast<double>(config_.upload_cap_bps) * config_.tuning.slot_headroom;
   const double spare_Bps = std::max(0.0, usable_bps - committed_bps) / 8;
-  const double elapsed_s = seconds_of(now_ - repair_tokens_at_);
-  repair_tokens_at_ = now_;
   const double cap = std::max(kRepairBurstChunks * static_cast<double>(params_.chunk_bytes()),
                               kRepairBurstSeconds * spare_Bps);
-  repair_tokens_ = std::min(cap, repair_tokens_ + spare_Bps * std::max(0.0, elapsed_s));
-  if (repair_tokens_ < static_cast<double>(bytes)) return false;
-  repair_tokens_ -= static_cast<double>(bytes);
-  return true;
+  return repair_tokens_.take(now_, spare_Bps, cap, bytes);
 }
 
 void Engine::on_want(PeerId from, const Want& want) {

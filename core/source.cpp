@@ -15,7 +15,7 @@ void Engine::start_source() {
   downstream_.reset(params_.stripe_count,
                     capacity_slots(config_.upload_cap_bps, params_, config_.tuning.slot_headroom));
   stripes_.clear();
-  repair_tokens_at_ = now_;
+  repair_tokens_.reset(now_);
   join_state_ = JoinState::kJoined;
 }
 
