@@ -150,7 +150,7 @@ class Engine {
   Instant next_repair_at(ChunkSeq seq) const;
   ChunkSeq first_gap() const;  // the first chunk from the playhead on that we lack
   Instant head_deadline() const;
-  // A chunk we lack that its stripe's parent should have brought by now.
+  // A chunk we lack that holds back the start of playback (see maybe_start_playout).
   bool overdue(ChunkSeq seq) const;
   // Until then, playback waits for a first live measurement of the delay (maybe_start_playout).
   Instant measure_wait_until() const {

@@ -193,11 +193,19 @@ void Engine::maybe_start_playout() {
 }
 
 bool Engine::overdue(ChunkSeq seq) const {
-  const StripeUpstream& up = stripes_[params_.stripe_of(seq).value];
+  const StripeIndex stripe = params_.stripe_of(seq);
+  const StripeUpstream& up = stripes_[stripe.value];
   if (up.state != StripeUpstream::State::kActive) return false;
-  // Until a stripe has shown its delay, any chunk of it we lack counts as overdue.
-  const Duration expected = up.delay.primed() ? up.delay.upper() : Duration{};
-  return clock_.to_local(estimated_capture_us(seq)) + expected < now_;
+  // Any chunk we lack counts, or the player would stall at the gap right after starting;
+  // except on a stripe that is much slower than another measured one: only what it should
+  // have brought by now counts there.
+  Duration fastest = Duration::max();
+  for (std::size_t s = 0; s < stripes_.size(); ++s)
+    if (s != stripe.value && stripes_[s].delay.primed()) fastest = std::min(fastest, stripes_[s].delay.mean());
+  const bool lagging = up.delay.primed() && fastest != Duration::max() &&
+                       up.delay.mean() > fastest + config_.tuning.slow_parent_gap;
+  if (!lagging) return true;
+  return clock_.to_local(estimated_capture_us(seq)) + up.delay.upper() < now_;
 }
 
 Instant Engine::head_deadline() const {

