@@ -128,6 +128,8 @@ class Engine {
   bool parent_alive(PeerId parent);
   void ping_if_quiet(PeerId parent);
   bool slower_than_others(StripeIndex stripe) const;
+  // The smallest mean delay among the other stripes that have measured one (max() if none).
+  Duration fastest_other_stripe(StripeIndex stripe) const;
   void send_report();
   void maybe_start_climb();
   void climb();

@@ -357,10 +357,15 @@ bool Engine::slower_than_others(StripeIndex stripe) const {
   // is too short, and it grows by itself. A parent is slow when it lags our fastest stripe.
   const StripeUpstream& mine = stripes_[stripe.value];
   if (!mine.delay.primed()) return false;
+  const Duration fastest = fastest_other_stripe(stripe);
+  return fastest == Duration::max() || mine.delay.mean() > fastest + config_.tuning.slow_parent_gap;
+}
+
+Duration Engine::fastest_other_stripe(StripeIndex stripe) const {
   Duration fastest = Duration::max();
   for (std::size_t s = 0; s < stripes_.size(); ++s)
     if (s != stripe.value && stripes_[s].delay.primed()) fastest = std::min(fastest, stripes_[s].delay.mean());
-  return fastest == Duration::max() || mine.delay.mean() > fastest + config_.tuning.slow_parent_gap;
+  return fastest;
 }
 
 void Engine::check_upstreams() {

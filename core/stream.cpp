@@ -199,9 +199,7 @@ bool Engine::overdue(ChunkSeq seq) const {
   // Any chunk we lack counts, or the player would stall at the gap right after starting;
   // except on a stripe that is much slower than another measured one: only what it should
   // have brought by now counts there.
-  Duration fastest = Duration::max();
-  for (std::size_t s = 0; s < stripes_.size(); ++s)
-    if (s != stripe.value && stripes_[s].delay.primed()) fastest = std::min(fastest, stripes_[s].delay.mean());
+  const Duration fastest = fastest_other_stripe(stripe);
   const bool lagging = up.delay.primed() && fastest != Duration::max() &&
                        up.delay.mean() > fastest + config_.tuning.slow_parent_gap;
   if (!lagging) return true;
