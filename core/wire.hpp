@@ -28,7 +28,7 @@ inline constexpr std::size_t kMaxCandidates = 64;                  // per Welcom
 inline constexpr std::uint32_t kMaxChunkPayload = 8 * 1024 * 1024;  // per chunk, all fragments
 
 inline constexpr std::size_t kFrameHeaderSize = 2;     // version, type
-inline constexpr std::size_t kCandidateWireSize = 32;  // one CandidateInfo
+inline constexpr std::size_t kCandidateWireSize = 23;  // one CandidateInfo
 inline constexpr std::size_t kMaxStripes = 32;         // StripeMask has 32 bits
 // A ChunkData fragment: frame header, seq, group, capture_us, flags, hops, payload size,
 // fragment index, fragment count. Fragment 0 then carries the 64-byte signature.

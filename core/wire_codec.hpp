@@ -127,24 +127,46 @@ inline NatClass get_nat(Reader& r) {
 }
 inline bool valid(NatClass n) { return static_cast<std::uint8_t>(n) <= 3; }
 
+// Candidates are what the bootstrap sends most of, to every joiner: their fields are narrower
+// than elsewhere. Larger values saturate, and coordinates travel in steps of 1/8 ms.
+constexpr double kCompactCoordSteps = 8;  // per millisecond
+constexpr std::size_t kCompactCoordSize = 6;
+
+inline std::int16_t compact_coord(float v) {
+  const double steps = std::round(static_cast<double>(v) * kCompactCoordSteps);
+  return static_cast<std::int16_t>(std::clamp(steps, -32768.0, 32767.0));
+}
+inline float expand_coord(std::int16_t v) { return static_cast<float>(v / kCompactCoordSteps); }
+
+inline void put_compact(Writer& w, const NetCoord& c) {
+  for (float v : {c.x, c.y, c.height}) w.u16(static_cast<std::uint16_t>(compact_coord(v)));
+}
+inline NetCoord get_compact_coord(Reader& r) {
+  NetCoord c;
+  c.x = expand_coord(static_cast<std::int16_t>(r.u16()));
+  c.y = expand_coord(static_cast<std::int16_t>(r.u16()));
+  c.height = expand_coord(static_cast<std::int16_t>(r.u16()));
+  return c;
+}
+
 inline void put(Writer& w, const CandidateInfo& c) {
   w.u64(c.peer.value);
-  w.u32(c.delay_ms);
+  w.u16(static_cast<std::uint16_t>(std::min<std::uint32_t>(c.delay_ms, 0xFFFF)));
   w.u8(c.depth);
-  w.u16(c.spare_slots);
+  w.u8(static_cast<std::uint8_t>(std::min<std::uint16_t>(c.spare_slots, 0xFF)));
   w.u32(c.stripes);
   w.u8(static_cast<std::uint8_t>(c.nat));
-  put(w, c.coord);
+  put_compact(w, c.coord);
 }
 inline CandidateInfo get_candidate(Reader& r) {
   CandidateInfo c;
   c.peer = PeerId{r.u64()};
-  c.delay_ms = r.u32();
+  c.delay_ms = r.u16();
   c.depth = r.u8();
-  c.spare_slots = r.u16();
+  c.spare_slots = r.u8();
   c.stripes = r.u32();
   c.nat = get_nat(r);
-  c.coord = get_coord(r);
+  c.coord = get_compact_coord(r);
   return c;
 }
 inline bool valid(const CandidateInfo& c) { return valid(c.nat) && finite(c.coord); }

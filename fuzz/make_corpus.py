@@ -35,8 +35,13 @@ def coord(x, y, height):
     return struct.pack("<fff", x, y, height)
 
 
+def compact_coord(x, y, height):
+    # Candidates carry coordinates as i16 steps of 1/8 ms.
+    return struct.pack("<hhh", *(round(v * 8) for v in (x, y, height)))
+
+
 def candidate(peer, delay_ms, depth, spare, nat, xyz, stripes=0xF):
-    return struct.pack("<QIBHIB", peer, delay_ms, depth, spare, stripes, nat) + coord(*xyz)
+    return struct.pack("<QHBBIB", peer, delay_ms, depth, spare, stripes, nat) + compact_coord(*xyz)
 
 
 def candidates(cs):

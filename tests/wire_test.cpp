@@ -38,7 +38,7 @@ ChunkData chunk_data(std::uint64_t seq, std::size_t payload_size, bool keyframe 
 }
 
 CandidateInfo candidate(std::uint64_t peer) {
-  return CandidateInfo{PeerId{peer}, 1200 + static_cast<std::uint32_t>(peer), 7, 65535,
+  return CandidateInfo{PeerId{peer}, 1200 + static_cast<std::uint32_t>(peer), 7, 255,
                        0x8000000Bu, NatClass::kPortRestricted, NetCoord{-12.5f, 3.25f, 0.125f}};
 }
 
@@ -168,6 +168,33 @@ TEST(WireRoundTrip, ADecodedControlMessageReencodesToTheSameBytes) {
   }
 }
 
+TEST(WireRoundTrip, CandidateFieldsSaturateAndCoordinatesRoundToAnEighthOfAMillisecond) {
+  struct Case {
+    std::uint32_t delay_ms;
+    std::uint16_t spare;
+    NetCoord coord;
+    std::uint32_t want_delay;
+    std::uint16_t want_spare;
+    NetCoord want_coord;
+  };
+  const std::vector<Case> cases = {
+      {65535, 255, {4095.875f, -4096.0f, 0}, 65535, 255, {4095.875f, -4096.0f, 0}},
+      {65536, 256, {5000, -5000, 1e9f}, 65535, 255, {4095.875f, -4096.0f, 4095.875f}},
+      {4'000'000'000u, 65535, {1.06f, -1.06f, 0.07f}, 65535, 255, {1.0f, -1.0f, 0.125f}},
+  };
+  for (const Case& c : cases) {
+    CandidateList sent{{CandidateInfo{PeerId{9}, c.delay_ms, 3, c.spare, 0x5, NatClass::kCone, c.coord}}};
+    auto decoded = decode_frame(only_frame(sent));
+    ASSERT_TRUE(decoded);
+    const CandidateInfo& got = std::get<CandidateList>(std::get<Message>(*decoded)).candidates.at(0);
+    EXPECT_EQ(got.delay_ms, c.want_delay) << c.delay_ms;
+    EXPECT_EQ(got.spare_slots, c.want_spare) << c.spare;
+    EXPECT_EQ(got.coord, c.want_coord) << c.coord.x;
+    EXPECT_EQ(got.peer, PeerId{9});
+    EXPECT_EQ(got.stripes, 0x5u);
+  }
+}
+
 TEST(WireRoundTrip, AChunkWithoutPayloadPointerIsAnEmptyChunk) {
   Chunk chunk;
   chunk.header.seq = ChunkSeq{5};
@@ -212,7 +239,7 @@ TEST(WireSize, ControlMessagesCarryNoPayload) {
 
 TEST(WireLayout, ControlMessageSizesAreThoseOfTheSpecification) {
   const std::size_t c = kCandidateWireSize;
-  EXPECT_EQ(c, 32u);
+  EXPECT_EQ(c, 23u);
   const std::vector<std::pair<Message, std::size_t>> table = {
       {JoinRequest{}, 17},   {welcome(0), 47},      {welcome(2), 47 + 2 * c},
       {CandidateQuery{}, 9}, {CandidateList{}, 4},  {CandidateList{candidates(5)}, 4 + 5 * c},
@@ -506,7 +533,7 @@ TEST(WireErrors, OutOfRangeFieldsAreRejected) {
   Bytes zero_group = w;
   put_le(zero_group, 19, 0, 2);
   EXPECT_EQ(decode_error(zero_group), WireError::kBadValue) << "zero chunks per group";
-  EXPECT_EQ(decode_error(with_byte(w, 47 + 19, 9)), WireError::kBadValue) << "candidate NatClass";
+  EXPECT_EQ(decode_error(with_byte(w, 47 + 16, 9)), WireError::kBadValue) << "candidate NatClass";
 
   const Bytes chunk = encode(chunk_data(1, 10)).front();
   EXPECT_EQ(decode_error(with_byte(chunk, kOffFlags, 0b100)), WireError::kBadValue) << "flags";
