@@ -27,7 +27,7 @@ struct Tuning {
   Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it
   Duration playout_margin = ms(150);    // jitter room above the slowest stripe's arrival delay
   Duration repair_room = ms(250);       // extra room so a missing chunk can still be repaired
-  Duration unmeasured_margin = ms(300); // extra start delay while a stripe's delay is only announced
+  Duration unmeasured_margin = ms(150); // extra start delay while a stripe's delay is only announced
   Duration start_patience = ms(4000);   // wait this long for a parent on every stripe before playing
   Duration start_stretch = ms(300);     // start at a keyframe this far past D rather than wait for the next
   Duration min_delay = ms(400);
