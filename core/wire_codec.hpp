@@ -131,6 +131,7 @@ inline bool valid(NatClass n) { return static_cast<std::uint8_t>(n) <= 3; }
 // than elsewhere. Larger values saturate, and coordinates travel in steps of 1/8 ms.
 constexpr double kCompactCoordSteps = 8;  // per millisecond
 constexpr std::size_t kCompactCoordSize = 6;
+static_assert(kCandidateWireSize == 8 + 2 + 1 + 1 + 4 + 1 + kCompactCoordSize);
 
 inline std::int16_t compact_coord(float v) {
   const double steps = std::round(static_cast<double>(v) * kCompactCoordSteps);
