@@ -12,6 +12,8 @@ constexpr Duration kMembershipExpiry = ms(16000);
 // A joiner subscribes to a relay it was handed about 3 round trips after the Welcome left, and
 // the relay's next report (at most a second after its offer changes) then shows it.
 constexpr Duration kMembershipLease = ms(2000);
+// Woken this much later than asked, we were not running (a stopped or starved process).
+constexpr Duration kAbsenceThreshold = ms(250);
 }  // namespace
 
 Engine::Engine(EngineConfig config)
@@ -25,6 +27,8 @@ Engine::Engine(EngineConfig config)
 
 void Engine::handle_input(Input input) {
   now_ = input.now;
+  if (wake_requested_ != kNever && now_ - wake_requested_ > kAbsenceThreshold) forgive_absence(now_ - wake_requested_);
+  wake_requested_ = kNever;
   std::visit(
       [&](auto&& e) {
         using T = std::decay_t<decltype(e)>;
@@ -69,7 +73,10 @@ void Engine::handle_input(Input input) {
 }
 
 Output Engine::poll_output() {
-  if (outputs_.empty()) return out::WakeAt{next_wake()};
+  if (outputs_.empty()) {
+    wake_requested_ = next_wake();
+    return out::WakeAt{wake_requested_};
+  }
   Output o = std::move(outputs_.front());
   outputs_.pop_front();
   return o;
@@ -260,6 +267,23 @@ void Engine::keep_links_alive() {
     downstream_.remove_everywhere(peer);
     links_.erase(peer);
     emit(out::Disconnect{peer});
+  }
+}
+
+void Engine::forgive_absence(Duration absence) {
+  // What reached us while we were not running waits, unread, behind this input: silences we
+  // measure now are partly our own. Judge peers on the time we were there to hear them, or a
+  // stalled source drops every child, and a stalled viewer every parent, for no fault of theirs.
+  const auto shift = [&](Instant& t) {
+    if (t != kLongAgo && t != kNever) t = std::min(t + absence, now_);
+  };
+  for (auto& [peer, link] : links_) {
+    shift(link.last_heard);
+    shift(link.last_ping);
+  }
+  for (StripeUpstream& up : stripes_) {
+    shift(up.last_arrival);
+    if (up.state == StripeUpstream::State::kPending) shift(up.since);
   }
 }
 

@@ -85,6 +85,7 @@ class Engine {
   void event(out::EventKind kind, PeerId peer = {}, ChunkSeq seq = {}, Duration value = {});
   void on_timer();
   Instant next_wake() const;
+  void forgive_absence(Duration absence);
   void leave();
   bool is_source() const { return config_.role == Role::kSource; }
 
@@ -128,6 +129,8 @@ class Engine {
   bool parent_alive(PeerId parent);
   void ping_if_quiet(PeerId parent);
   bool slower_than_others(StripeIndex stripe) const;
+  // Chunks came on in other stripes while this one missed two turns.
+  bool news_elsewhere(StripeIndex stripe) const;
   // The smallest mean delay among the other stripes that have measured one (max() if none).
   Duration fastest_other_stripe(StripeIndex stripe) const;
   void send_report();
@@ -162,6 +165,7 @@ class Engine {
   EngineConfig config_;
   Rng rng_;
   Instant now_{};
+  Instant wake_requested_ = kNever;  // the last WakeAt we handed the driver
   std::deque<Output> outputs_;
   PeerMap<Link> links_;
   std::unordered_map<PeerId, int> forgeries_;  // forged chunks received, per sender

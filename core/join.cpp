@@ -311,7 +311,10 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   up.delay.reset();
   emit(out::Event{out::EventKind::kParentSwitched, parent, ChunkSeq{stripe.value}, Duration{},
                   static_cast<std::uint8_t>(reason)});
-  if (Candidate* c = candidates_.find(parent)) c->unusable_until = now_ + ms(10000);
+  // Someone else, for a while. But not instead of a source that merely lost our subscription:
+  // it is where the stripe is, and for a leaf behind a WebSocket, the only place there is.
+  const bool source_forgot_us = parent == config_.bootstrap && reason == out::LossReason::kSilent;
+  if (Candidate* c = candidates_.find(parent); c && !source_forgot_us) c->unusable_until = now_ + ms(10000);
 }
 
 void Engine::remember_former_parent(StripeUpstream& up) const {
@@ -357,6 +360,13 @@ bool Engine::slower_than_others(StripeIndex stripe) const {
   return fastest == Duration::max() || mine.delay.mean() > fastest + config_.tuning.slow_parent_gap;
 }
 
+bool Engine::news_elsewhere(StripeIndex stripe) const {
+  // Stripes take turns, one chunk each. Two turns missed while chunks came on: the stream went
+  // on without us. (Not time alone: a stalled source that runs again sends its backlog stripe by
+  // stripe, and the first stripe to speak is no news about the others.)
+  return seen_any_ && newest_seen_.value >= stripes_[stripe.value].last_pushed.value + 2u * params_.stripe_count;
+}
+
 Duration Engine::fastest_other_stripe(StripeIndex stripe) const {
   Duration fastest = Duration::max();
   for (std::size_t s = 0; s < stripes_.size(); ++s)
@@ -395,15 +405,19 @@ void Engine::check_upstreams() {
     // A parent that still answers is only stalled (its own upstream broke and it is
     // re-parenting): keep it a while and let repair cover the gap, rather than cascade the
     // breakage down its whole subtree. A parent that answers nothing is gone.
-    // The source (our bootstrap) has no upstream to lose: if it answers but sends nothing, its
-    // input paused (a publisher reconnecting), nobody has anything newer, and leaving it would
-    // only add a rejoin to the outage. Unless it evicted us: then its silence is the end of our
-    // grace. (Relays are still given up at the stall limit: also waiting longer for them
-    // whenever no stripe brings news cost 1 point of continuity in the 1k churn run.)
+    // The source (our bootstrap) has no upstream to lose. While no stripe brings news, its
+    // input paused (a publisher reconnecting) or the source itself stalled (a starved process
+    // answers no Ping either): nobody has anything newer, and leaving it would only add a
+    // rejoin, and the 10 s it stays unusable, to the outage. Unless it evicted us: then its
+    // silence is the end of our grace. (Relays are still given up at the stall limit: also
+    // waiting longer for them whenever no stripe brings news cost 1 point of continuity in the
+    // 1k churn run.)
+    // When other stripes do bring news, the source, having no upstream to stall on, has lost
+    // our subscription to this one.
     const bool silent = silence > stripe_period + config_.tuning.silence_grace;
-    const bool source_paused = up.parent == config_.bootstrap && up.moving_to == PeerId{};  // not evicted
-    const bool stalled_too_long = silence > config_.tuning.stall_limit && !source_paused;
-    const bool dead = silent && (!parent_alive(up.parent) || stalled_too_long);
+    const bool from_source = up.parent == config_.bootstrap && up.moving_to == PeerId{};  // not evicted
+    const bool dead = from_source ? silent && news_elsewhere(StripeIndex{s})
+                                  : silent && (!parent_alive(up.parent) || silence > config_.tuning.stall_limit);
     if (dead || (up.late_streak >= config_.tuning.late_streak_limit && slower_than_others(StripeIndex{s}))) {
       lose_parent(StripeIndex{s}, true, dead ? out::LossReason::kSilent : out::LossReason::kSlow);
       changed = true;

@@ -18,6 +18,7 @@ struct StripeUpstream {
   PeerId parent{};
   Instant since{};         // when the current state began
   Instant last_arrival{};  // last chunk of this stripe from the parent
+  ChunkSeq last_pushed{};  // ...and its sequence number
   DelayEstimator delay;    // source capture -> arrival here, live pushes only
   std::uint8_t depth = 0;  // hops from the source, from the last chunk
   std::uint8_t depth_before_loss = 0;  // kept while re-parenting, to refuse our own descendants

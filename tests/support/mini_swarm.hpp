@@ -18,6 +18,9 @@
 //    here a chunk is genuine iff its signature is all zeros; tests forge by setting a byte.
 //  - The source gets in::Produce every chunk_duration from time 0.
 //  - crash(p): from then on nothing reaches p or leaves it, in flight or not; nobody is told.
+//  - freeze(p, until): p is descheduled (a stopped or starved process): whatever reaches it
+//    meanwhile, its timers and, for the source, the chunks its input produced, wait and are
+//    handled at `until`, in the order they came.
 #pragma once
 
 #include <cstddef>
@@ -147,13 +150,18 @@ class MiniSwarm {
   // From now on, p neither receives nor sends anything, and nobody is told.
   void crash(PeerId p) { node(p).crashed = true; }
 
+  // p handles nothing before `until`; see the top of the file.
+  void freeze(PeerId p, Instant until) { node(p).frozen_until = until; }
+
   // Hands `to` a message as if `from` (anyone, even a peer that does not exist) had sent it now.
   void inject(PeerId to, PeerId from, Message message) {
     feed(to, in::Received{from, std::move(message)});
   }
 
  private:
-  enum class Kind : std::uint8_t { kStart, kTick, kReceive, kConnected, kConnectFailed, kDisconnected, kProduce, kVerified };
+  enum class Kind : std::uint8_t {
+    kStart, kTick, kReceive, kConnected, kConnectFailed, kDisconnected, kProduce, kProduced, kVerified
+  };
   struct Pending {
     Kind kind = Kind::kTick;
     PeerId to;
@@ -165,6 +173,7 @@ class MiniSwarm {
     NodeLog log;
     Instant wake_at = kNever;
     bool crashed = false;
+    Instant frozen_until{};
   };
   // An engine bug that emits outputs forever must fail a test, not hang it.
   static constexpr std::uint64_t kMaxOutputsPerInput = 1'000'000;
@@ -180,6 +189,15 @@ class MiniSwarm {
 
   void dispatch(Pending p) {
     if (!reachable(p.to)) return;
+    Node& target = node(p.to);
+    if (now_ < target.frozen_until && p.kind != Kind::kProduce) {
+      if (p.kind == Kind::kTick) {
+        if (target.wake_at != now_) return;
+        target.wake_at = target.frozen_until;
+      }
+      schedule(target.frozen_until, p.kind, p.to, p.from, std::move(p.message));
+      return;
+    }
     switch (p.kind) {
       case Kind::kStart:
         node(p.to).log.joined_at = now_;
@@ -206,6 +224,9 @@ class MiniSwarm {
       case Kind::kProduce:
         produce();
         break;
+      case Kind::kProduced:
+        feed(p.to, in::Produce{std::get<ChunkData>(std::move(p.message)).chunk});
+        break;
       case Kind::kVerified: {
         ChunkData data = std::get<ChunkData>(std::move(p.message));
         const bool ok = data.chunk->signature == Signature{};
@@ -228,7 +249,10 @@ class MiniSwarm {
     chunk->header.capture_us = us_of(now_);
     chunk->payload = payload_;
     ++next_seq_;
-    feed(source(), in::Produce{std::move(chunk)});
+    if (now_ < node(source()).frozen_until)
+      schedule(node(source()).frozen_until, Kind::kProduced, source(), {}, ChunkData{std::move(chunk)});
+    else
+      feed(source(), in::Produce{std::move(chunk)});
     schedule(now_ + stream.chunk_duration, Kind::kProduce, source());
   }
 

@@ -33,7 +33,28 @@ export async function openViewer(browser, url, label) {
 
 // The page's console lines that came from the player ("potok:"), for failure reports.
 export function potokLog(viewer, lines = 40) {
-  const mine = viewer.console.filter((l) => l.includes('potok:') || l.startsWith('error'));
+  const mine = collapseSkips(viewer.console.filter((l) => l.includes('potok:') || l.startsWith('error')));
   const errors = viewer.errors.map((e) => `pageerror: ${e}`);
   return [...mine.slice(-lines), ...errors].map((l) => `    ${l}`).join('\n');
+}
+
+// A resync skips dozens of chunks, one line each: one line for each run of them, so that the
+// tail still shows what led to it.
+function collapseSkips(lines) {
+  const out = [];
+  let run = [];
+  const flush = () => {
+    if (run.length > 2) out.push(`${run[0]}  ... and ${run.length - 1} more skipped, to ${run[run.length - 1].match(/seq=\d+/)?.[0]}`);
+    else out.push(...run);
+    run = [];
+  };
+  for (const line of lines) {
+    if (line.includes('chunk_skipped')) run.push(line);
+    else {
+      flush();
+      out.push(line);
+    }
+  }
+  flush();
+  return out;
 }
