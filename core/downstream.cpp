@@ -14,6 +14,7 @@ void Downstream::reset(std::uint8_t stripe_count, std::uint16_t capacity_slots, 
 
 std::size_t Downstream::staying(StripeIndex stripe) const {
   const auto& list = by_stripe_[stripe.value];
+  if (leaving_ == 0) return list.size();  // the common case, asked after nearly every input
   return static_cast<std::size_t>(
       std::count_if(list.begin(), list.end(), [](const ChildLink& c) { return !c.leaving(); }));
 }

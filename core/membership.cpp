@@ -12,32 +12,41 @@ constexpr int kWalkLimit = 16;         // entries looked at per list, so stale o
 constexpr int kHandoutPenaltyMs = 100; // a relay just handed out looks this much slower
 }  // namespace
 
-void Membership::index(PeerId peer, const Entry& e) {
-  for (std::size_t s = 0; s < e.stripes.size() && s < room_.size(); ++s) {
+void Membership::index(PeerId peer, Entry& e) {
+  e.indexed.assign(e.stripes.size(), {});
+  e.in_room.assign(e.stripes.size(), false);
+  for (std::size_t s = 0; s < e.stripes.size(); ++s) {
     const StripeOffer& o = e.stripes[s];
-    if (o.depth == 255) continue;
+    e.indexed[s] = s < room_.size() ? room_[s].end() : Index::iterator{};
+    if (s >= room_.size() || o.depth == 255) continue;
     // A relay whose every place is on lease is neither open nor displaceable until one lapses.
-    if (e.room_left(s) > 0) room_[s].insert(key_of(peer, o));
-    else if (o.room == 0) full_[s].insert(key_of(peer, o));
+    if (e.room_left(s) > 0) {
+      e.indexed[s] = room_[s].insert(key_of(peer, o)).first;
+      e.in_room[s] = true;
+    } else if (o.room == 0) {
+      e.indexed[s] = full_[s].insert(key_of(peer, o)).first;
+    }
   }
 }
 
-void Membership::unindex(PeerId peer, const Entry& e) {
-  for (std::size_t s = 0; s < e.stripes.size() && s < room_.size(); ++s) {
-    room_[s].erase(key_of(peer, e.stripes[s]));
-    full_[s].erase(key_of(peer, e.stripes[s]));
+void Membership::unindex(Entry& e) {
+  for (std::size_t s = 0; s < e.indexed.size() && s < room_.size(); ++s) {
+    if (e.indexed[s] == room_[s].end()) continue;
+    (e.in_room[s] ? room_[s] : full_[s]).erase(e.indexed[s]);
   }
+  e.indexed.clear();
+  e.in_room.clear();
 }
 
 void Membership::joined(PeerId peer, const JoinRequest& join, Instant now) {
   Entry& e = entries_[peer];
-  unindex(peer, e);
-  e = Entry{join.nat, join.coord, join.capacity_slots, 0, now, {}, {}};  // relays nothing yet
+  unindex(e);
+  e = Entry{join.nat, join.coord, join.capacity_slots, 0, now, {}, {}, {}, {}};  // relays nothing yet
 }
 
 void Membership::reported(PeerId peer, const Report& report, Instant now) {
   Entry& e = entries_[peer];
-  unindex(peer, e);
+  unindex(e);
   e.coord = report.coord;
   e.capacity_slots = report.capacity_slots;
   e.spare_slots = report.spare_slots;
@@ -50,14 +59,14 @@ void Membership::reported(PeerId peer, const Report& report, Instant now) {
 void Membership::left(PeerId peer) {
   auto it = entries_.find(peer);
   if (it == entries_.end()) return;
-  unindex(peer, it->second);
+  unindex(it->second);
   entries_.erase(it);
 }
 
 void Membership::lease(PeerId peer, std::size_t stripe, Instant now) {
   Entry& e = entries_[peer];
   if (stripe >= e.leased.size()) return;
-  unindex(peer, e);
+  unindex(e);
   ++e.leased[stripe];
   // It also sinks behind its equals, so the next joiner is sent elsewhere first.
   StripeOffer& o = e.stripes[stripe];
@@ -73,7 +82,7 @@ void Membership::expire_leases(Instant now) {
     auto it = entries_.find(l.peer);
     if (it == entries_.end() || l.stripe >= it->second.leased.size() || it->second.leased[l.stripe] == 0) continue;
     Entry& e = it->second;
-    unindex(l.peer, e);
+    unindex(e);
     --e.leased[l.stripe];
     if (e.capacity_slots > 0) index(l.peer, e);
   }

@@ -48,6 +48,8 @@ class Membership {
                                             StripeMask wanted = ~StripeMask{0});
 
  private:
+  using Key = std::tuple<std::uint8_t, std::uint16_t, PeerId>;  // depth, delay, peer
+  using Index = std::set<Key>;
   struct Entry {
     NatClass nat = NatClass::kOpen;
     NetCoord coord;
@@ -56,6 +58,10 @@ class Membership {
     Instant last_seen;
     std::vector<StripeOffer> stripes;
     std::vector<std::uint8_t> leased;  // per stripe: places handed out and not yet lapsed
+    // Per stripe: where the entry sits in room_ or full_ (end() of room_ if in neither), so that
+    // the thousands of reports a second do not each search the sets to take it out.
+    std::vector<Index::iterator> indexed;
+    std::vector<bool> in_room;
     std::uint8_t room_left(std::size_t stripe) const {
       const std::uint8_t held = stripe < leased.size() ? leased[stripe] : 0;
       return stripes[stripe].room > held ? static_cast<std::uint8_t>(stripes[stripe].room - held) : 0;
@@ -66,10 +72,9 @@ class Membership {
     PeerId peer;
     std::uint8_t stripe = 0;
   };
-  using Key = std::tuple<std::uint8_t, std::uint16_t, PeerId>;  // depth, delay, peer
   static Key key_of(PeerId peer, const StripeOffer& o) { return {o.depth, o.delay_ms, peer}; }
-  void index(PeerId peer, const Entry& entry);
-  void unindex(PeerId peer, const Entry& entry);
+  void index(PeerId peer, Entry& entry);
+  void unindex(Entry& entry);
   bool usable(PeerId peer, const Asker& asker, Instant now);
   void lease(PeerId peer, std::size_t stripe, Instant now);
   void expire_leases(Instant now);
@@ -78,8 +83,8 @@ class Membership {
   Duration lease_;
   std::deque<Lease> leases_;  // oldest first: every lease lasts the same
   std::unordered_map<PeerId, Entry> entries_;
-  std::vector<std::set<Key>> room_;  // per stripe: relays that can take a child
-  std::vector<std::set<Key>> full_;  // per stripe: relays that receive it but are full
+  std::vector<Index> room_;  // per stripe: relays that can take a child
+  std::vector<Index> full_;  // per stripe: relays that receive it but are full
 };
 
 }  // namespace potok

@@ -24,6 +24,7 @@ Options:
   --churn            sessions last 5 min on average; arrivals keep the audience steady
   --report FILE      write the JSON report to FILE
   --plots DIR        write SVG plots (latency CDF, upload, depth, continuity) into DIR
+  --threads N        1 or 2 (default 2); the result does not depend on it
   --quiet            no progress bar and no summary on stderr
   -h, --help         this text
 )";
@@ -53,6 +54,8 @@ int run_sim_command(const std::vector<std::string>& argv) {
   if (auto v = args.number("--duration", 1, 86'400)) scenario.duration_s = *v;
   if (auto v = args.integer("--seed", 0, UINT64_MAX)) scenario.seed = *v;
   scenario.churn = args.flag("--churn");
+  int threads = 2;
+  if (auto v = args.integer("--threads", 1, 2)) threads = static_cast<int>(*v);
   const auto report = args.text("--report");
   const auto plots = args.text("--plots");
   const bool quiet = args.flag("--quiet");
@@ -64,7 +67,7 @@ int run_sim_command(const std::vector<std::string>& argv) {
   std::fprintf(stderr, "potok sim: %u peers, %.0f s simulated, seed %llu%s\n", scenario.peers,
                scenario.duration_s, static_cast<unsigned long long>(scenario.seed),
                scenario.churn ? ", churn" : "");
-  sim::Swarm swarm(scenario);
+  sim::Swarm swarm(scenario, threads);
   sim::ProgressBar bar("simulating", scenario.duration_s, stderr,
                        quiet ? sim::ProgressBar::Mode::Never : sim::ProgressBar::Mode::Auto);
   const sim::RunSummary summary = swarm.run([&](double t) { bar.update(t); });

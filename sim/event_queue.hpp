@@ -1,4 +1,5 @@
-// A binary heap of timed events. Ties break by insertion order, so a run is deterministic.
+// A binary heap of timed events. Ties break by an order that each partition hands out as it
+// creates events, so a run is deterministic however the partitions' windows are cut or threaded.
 #pragma once
 
 #include <algorithm>
@@ -29,9 +30,20 @@ struct Event {
 
 class EventQueue {
  public:
+  // `origin` and `origins` make orders unique across the partitions that create events.
+  EventQueue(std::uint32_t origin = 0, std::uint32_t origins = 1) : next_order_(origin), step_(origins) {}
+
+  std::uint64_t take_order() {
+    const std::uint64_t o = next_order_;
+    next_order_ += step_;
+    return o;
+  }
   void push(std::int64_t t_us, EventType type, std::uint32_t node, std::uint32_t other = 0,
             std::uint32_t slot = 0) {
-    heap_.push_back(Event{t_us, order_++, node, other, slot, type});
+    push(Event{t_us, take_order(), node, other, slot, type});
+  }
+  void push(const Event& e) {
+    heap_.push_back(e);
     std::push_heap(heap_.begin(), heap_.end(), later);
   }
   bool empty() const { return heap_.empty(); }
@@ -49,7 +61,8 @@ class EventQueue {
     return a.t_us != b.t_us ? a.t_us > b.t_us : a.order > b.order;
   }
   std::vector<Event> heap_;
-  std::uint64_t order_ = 0;
+  std::uint64_t next_order_;
+  std::uint64_t step_;
 };
 
 }  // namespace potok::sim

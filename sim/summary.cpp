@@ -7,10 +7,10 @@
 
 namespace potok::sim {
 
-void MsHistogram::add(std::int64_t ms) {
+void MsHistogram::add_many(std::int64_t ms, std::uint64_t n) {
   const std::int64_t index = std::clamp<std::int64_t>(ms, 0, kMaxMs);
-  ++buckets_[static_cast<std::size_t>(index)];
-  ++count_;
+  buckets_[static_cast<std::size_t>(index)] += n;
+  count_ += n;
 }
 
 // Nearest-rank percentile (see nearest_rank in sim/report.hpp): the sample of rank ceil(p * N)

@@ -12,7 +12,8 @@ class MsHistogram {
  public:
   static constexpr std::int64_t kMaxMs = 60'000;  // larger values land in the last bucket
 
-  void add(std::int64_t ms);
+  void add(std::int64_t ms) { add_many(ms, 1); }
+  void add_many(std::int64_t ms, std::uint64_t n);
   std::uint64_t count() const { return count_; }
   // p in [0,1]; returns 0 when empty.
   double percentile(double p) const;

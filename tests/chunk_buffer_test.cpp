@@ -137,5 +137,16 @@ TEST(ChunkBuffer, ClearForgetsEverythingIncludingTheNewest) {
   EXPECT_EQ(buf.window(), 4u);
 }
 
+TEST(ChunkBuffer, WindowIsRoundedUpToAPowerOfTwo) {
+  for (const auto& [asked, got] : {std::pair<std::size_t, std::size_t>{0, 1}, {1, 1}, {5, 8}, {8, 8}, {100, 128}}) {
+    ChunkBuffer buf(asked);
+    EXPECT_EQ(buf.window(), got) << asked;
+    // Every seat of the ring holds its own chunk: the whole window is kept, no more.
+    for (std::uint64_t s = 1000; s < 1000 + got; ++s) EXPECT_EQ(buf.insert(chunk(s)), ChunkBuffer::Insert::kNew) << s;
+    for (std::uint64_t s = 1000; s < 1000 + got; ++s) EXPECT_TRUE(buf.has(ChunkSeq{s})) << s;
+    EXPECT_EQ(buf.insert(chunk(999)), ChunkBuffer::Insert::kTooOld);
+  }
+}
+
 }  // namespace
 }  // namespace potok

@@ -21,6 +21,7 @@ potok_cli_test(unknown_option fail --bogus -- "--bogus")
 potok_cli_test(unknown_command fail nosuchcommand -- "nosuchcommand")
 potok_cli_test(sim_negative_peers fail sim --peers -5 -- "--peers.*-5|-5.*--peers")
 potok_cli_test(sim_non_numeric_peers fail sim --peers abc -- "--peers.*abc|abc.*--peers")
+potok_cli_test(sim_three_threads fail sim --threads 3 -- "--threads.*3|3.*--threads")
 # "0" as a value of its own, not the 0 of "60" or "10.0" in a help line.
 potok_cli_test(sim_zero_duration fail sim --duration 0 --
   "--duration.*(^|[^0-9.])0([^0-9.]|$)|(^|[^0-9.-])0([^0-9.]|$).*--duration")

@@ -266,5 +266,17 @@ TEST(ScenarioDeterminism, SameSeedGivesTheSameRunAndAnotherSeedAnotherRun) {
   EXPECT_NE(again, fingerprint(standard_run(2).summary));
 }
 
+// The partitions run side by side or take turns: the same run either way, churn included
+// (departures and arrivals cross partitions).
+TEST(ScenarioDeterminism, OneThreadAndTwoThreadsGiveTheSameRun) {
+  Scenario sc = standard(4);
+  sc.duration_s = 90;
+  sc.churn = true;
+  sc.mean_session_s = kChurnMeanSessionS;
+  const Fingerprint two = fingerprint(Swarm(sc, 2).run());
+  EXPECT_EQ(fingerprint(Swarm(sc, 1).run()), two);
+  EXPECT_GT(two.chunks_due, 0u);
+}
+
 }  // namespace
 }  // namespace potok::sim
