@@ -1,4 +1,4 @@
-// A binary heap of timed events. Ties break by an order that each partition hands out as it
+// A 4-ary heap of timed events. Ties break by an order that each partition hands out as it
 // creates events, so a run is deterministic however the partitions' windows are cut or threaded.
 #pragma once
 
@@ -44,21 +44,45 @@ class EventQueue {
   }
   void push(const Event& e) {
     heap_.push_back(e);
-    std::push_heap(heap_.begin(), heap_.end(), later);
+    std::size_t i = heap_.size() - 1;
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / kArity;
+      if (!earlier(e, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
   }
   bool empty() const { return heap_.empty(); }
   const Event& top() const { return heap_.front(); }
   Event pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), later);
-    Event e = heap_.back();
+    const Event top = heap_.front();
+    const Event last = heap_.back();
     heap_.pop_back();
-    return e;
+    const std::size_t n = heap_.size();
+    if (n == 0) return top;
+    std::size_t i = 0;
+    for (;;) {
+      const std::size_t first = i * kArity + 1;
+      if (first >= n) break;
+      std::size_t best = first;
+      const std::size_t end = std::min(first + kArity, n);
+      for (std::size_t c = first + 1; c < end; ++c)
+        if (earlier(heap_[c], heap_[best])) best = c;
+      if (!earlier(heap_[best], last)) break;
+      heap_[i] = heap_[best];
+      i = best;
+    }
+    heap_[i] = last;
+    return top;
   }
   std::size_t size() const { return heap_.size(); }
 
  private:
-  static bool later(const Event& a, const Event& b) {
-    return a.t_us != b.t_us ? a.t_us > b.t_us : a.order > b.order;
+  // Four children per node: half the depth of a binary heap, and siblings share cache lines.
+  static constexpr std::size_t kArity = 4;
+  static bool earlier(const Event& a, const Event& b) {
+    return a.t_us != b.t_us ? a.t_us < b.t_us : a.order < b.order;
   }
   std::vector<Event> heap_;
   std::uint64_t next_order_;
