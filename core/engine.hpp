@@ -125,6 +125,7 @@ class Engine {
   void keep_links_alive();  // keepalives to parents, and forget children that went silent
   bool subscribe_overdue(const StripeUpstream& up) const;
   void remember_former_parent(StripeUpstream& up) const;
+  bool seems_gone(PeerId parent, out::LossReason reason) const;  // evidence that it left
   bool abandon_move(StripeIndex stripe);
   bool parent_alive(PeerId parent);
   void ping_if_quiet(PeerId parent);

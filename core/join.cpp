@@ -6,6 +6,13 @@
 
 namespace potok {
 
+namespace {
+// What the bootstrap or a probe told us longer ago than this may describe a peer that has left
+// since (sessions last minutes): subscribing to one costs a whole subscribe timeout.
+constexpr Duration kCandidateFreshness = ms(60000);
+constexpr Duration kGoneFor = ms(60000);
+}  // namespace
+
 void Engine::start_peer() {
   join_state_ = JoinState::kConnecting;
   links_.try_emplace(config_.bootstrap);
@@ -45,7 +52,7 @@ void Engine::on_welcome(const Welcome& w) {
   stripes_.assign(params_.stripe_count, StripeUpstream{});
   group_start_ = w.group_start_seq;
   repair_tokens_.reset(now_);
-  for (const auto& c : w.candidates) candidates_.offer(c);
+  for (const auto& c : w.candidates) candidates_.offer(c, now_);
   if (Candidate* boot = candidates_.find(config_.bootstrap)) boot->rtt_ms = seconds_of(rtt) * 1000;
   vivaldi_.observe(seconds_of(rtt) * 1000, NetCoord{});
   // Subscribe at once to the bootstrap's best guesses (ranked by coordinates); the probes run
@@ -84,7 +91,7 @@ void Engine::probe(int count) {
 void Engine::on_candidate_list(const CandidateList& list) {
   query_outstanding_ = false;
   query_backoff_ = list.candidates.empty() ? query_backoff_ + 1 : 0;
-  for (const auto& c : list.candidates) candidates_.offer(c);
+  for (const auto& c : list.candidates) candidates_.offer(c, now_);
   if (climbing_) {
     climbing_ = false;
     climb();
@@ -108,6 +115,7 @@ void Engine::on_pong(PeerId from, const Pong& pong) {
   c->info.spare_slots = pong.spare_slots;
   c->info.stripes = pong.stripes;
   c->info.coord = pong.coord;
+  c->heard_at = now_;
   vivaldi_.observe(rtt_ms, pong.coord);
   // A fresh measurement may make a waiting stripe's choice possible or better.
   if (join_state_ == JoinState::kJoined) choose_parents();
@@ -125,6 +133,7 @@ void Engine::choose_parents() {
   in.self_coord = vivaldi_.coord();
   in.now = now_;
   in.chunk_transfer = chunk_transfer_time();
+  in.stale_before = now_ - kCandidateFreshness;
   for (const Assignment& a : choose_upstreams(candidates_, in)) {
     Subscribe sub;
     sub.stripes = a.stripes;
@@ -155,8 +164,9 @@ void Engine::choose_parents() {
     query_outstanding_ = true;
     climbing_ = false;
     // Every stripe, not only the orphaned ones: the answer also refreshes what we know of the
-    // others, and of the source, whose offer to displace a child depends on all of them.
-    send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer), 0});
+    // others, and of the source, whose offer to displace a child depends on all of them. Half
+    // a list is enough to place a few stripes, and the bootstrap's budget answers twice as many.
+    send(config_.bootstrap, CandidateQuery{static_cast<std::uint16_t>(config_.tuning.candidates_per_answer / 2), 0});
   }
 }
 
@@ -166,8 +176,11 @@ void Engine::consider_current_parents() {
   // departure high in a tree can exhaust with thousands of orphans at once. Unless it refused
   // us lately: then the pool already knows better.
   const StripeMask all = params_.stripe_count >= 32 ? ~StripeMask{0} : (StripeMask{1} << params_.stripe_count) - 1;
+  const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
   for (const StripeUpstream& up : stripes_) {
     if (up.state != StripeUpstream::State::kActive || up.moving_to != PeerId{}) continue;
+    // Not one that has gone quiet on this stripe too: it may be what we just lost.
+    if (now_ - up.last_arrival > stripe_period) continue;
     Candidate* known = candidates_.find(up.parent);
     if (known && (now_ < known->unusable_until || (known->info.spare_slots > 0 && known->info.stripes == all))) continue;
     CandidateInfo hint = known ? known->info : CandidateInfo{};
@@ -178,7 +191,7 @@ void Engine::consider_current_parents() {
       hint.depth = up.depth > 0 ? static_cast<std::uint8_t>(up.depth - 1) : 0;
       hint.delay_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(0, us_of(up.delay.mean()) / 1000));
     }
-    candidates_.offer(hint);
+    candidates_.offer(hint, now_);
   }
 }
 
@@ -271,7 +284,7 @@ void Engine::on_evict(PeerId from, const Evict& evict) {
   hint.depth = old_parent ? static_cast<std::uint8_t>(old_parent->info.depth + 1) : 1;
   hint.stripes = moving;
   hint.nat = NatClass::kOpen;  // unknown: the connect attempt will tell
-  candidates_.offer(hint);
+  candidates_.offer(hint, now_);
   Subscribe sub;
   sub.stripes = moving;
   sub.capacity_slots = downstream_.capacity();
@@ -314,7 +327,33 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   // Someone else, for a while. But not instead of a source that merely lost our subscription:
   // it is where the stripe is, and for a leaf behind a WebSocket, the only place there is.
   const bool source_forgot_us = parent == config_.bootstrap && reason == out::LossReason::kSilent;
-  if (Candidate* c = candidates_.find(parent); c && !source_forgot_us) c->unusable_until = now_ + ms(10000);
+  // One that seems to have left is not retried for a minute: our pool used to offer it again
+  // every 10 s, and each retry cost an orphaned stripe a whole subscribe timeout.
+  const bool gone = parent != config_.bootstrap && seems_gone(parent, reason);
+  if (Candidate* c = candidates_.find(parent); c && !source_forgot_us) {
+    c->unusable_until = now_ + (gone ? kGoneFor : ms(10000));
+    if (gone) c->heard_at = kLongAgo;
+  }
+  if (!gone) return;
+  // Its other stripes go quiet a chunk or two later; waiting for that only delays their
+  // replacement, and meanwhile they would offer the dead parent back for this one.
+  for (std::uint8_t s = 0; s < stripes_.size(); ++s)
+    if (stripes_[s].state != StripeUpstream::State::kNone && stripes_[s].parent == parent)
+      lose_parent(StripeIndex{s}, tell_parent, reason);
+}
+
+bool Engine::seems_gone(PeerId parent, out::LossReason reason) const {
+  // It answered nothing: no transport came up to it, or it stopped answering our pings.
+  const Link* link = links_.find(parent);
+  const bool link_up = link && link->up;
+  switch (reason) {
+    case out::LossReason::kNoAnswer: return !link_up;
+    case out::LossReason::kSilent:  // as parent_alive judges: a Ping unanswered for the grace
+      return !link_up || (link->last_heard < link->last_ping && now_ - link->last_ping >= config_.tuning.silence_grace);
+    case out::LossReason::kDisconnected:
+    case out::LossReason::kConnectFailed: return true;
+    default: return false;
+  }
 }
 
 void Engine::remember_former_parent(StripeUpstream& up) const {

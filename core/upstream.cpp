@@ -10,9 +10,10 @@ namespace {
 constexpr double kSameParentPenaltyMs = 60;  // per stripe already taken from that parent
 }
 
-void CandidatePool::offer(const CandidateInfo& info) {
+void CandidatePool::offer(const CandidateInfo& info, Instant now) {
   if (Candidate* known = pool_.find(info.peer)) {
     known->info = info;
+    known->heard_at = now;
     return;
   }
   if (pool_.size() >= limit_) {
@@ -30,7 +31,9 @@ void CandidatePool::offer(const CandidateInfo& info) {
     if (!worst || badness(*worst) <= static_cast<double>(info.delay_ms)) return;
     pool_.erase(worst->info.peer);
   }
-  pool_.try_emplace(info.peer).first->info = info;
+  Candidate& added = *pool_.try_emplace(info.peer).first;
+  added.info = info;
+  added.heard_at = now;
 }
 
 const Candidate* CandidatePool::find(PeerId peer) const { return pool_.find(peer); }
@@ -61,7 +64,9 @@ std::vector<Assignment> choose_upstreams(CandidatePool& pool, const ChoiceInputs
   };
   std::vector<Option> options;
   for (auto& [peer, c] : pool.all()) {
-    if (c.info.spare_slots == 0 || in.now < c.unusable_until || !can_connect(in.self_nat, c.info.nat)) continue;
+    if (c.info.spare_slots == 0 || in.now < c.unusable_until || c.heard_at < in.stale_before ||
+        !can_connect(in.self_nat, c.info.nat))
+      continue;
     int taken = 0;
     for (const auto& s : stripes)
       if (s.state != StripeUpstream::State::kNone && s.parent == peer) ++taken;

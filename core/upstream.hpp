@@ -37,6 +37,7 @@ struct Candidate {
   bool probing = false;
   std::uint32_t nonce = 0;
   Instant unusable_until = kLongAgo;  // after a connect failure or a rejection
+  Instant heard_at = kLongAgo;        // when the bootstrap named it or it answered us
 };
 
 // The peers this peer knows as possible upstreams, with what it last heard of them.
@@ -45,7 +46,7 @@ class CandidatePool {
   explicit CandidatePool(std::size_t limit) : limit_(limit) {}
 
   // Adds or refreshes; keeps our own measured RTT.
-  void offer(const CandidateInfo& info);
+  void offer(const CandidateInfo& info, Instant now);
   Candidate* find(PeerId peer);
   const Candidate* find(PeerId peer) const;
   void erase(PeerId peer) { pool_.erase(peer); }
@@ -70,6 +71,7 @@ struct ChoiceInputs {
   NetCoord self_coord;
   Instant now;
   Duration chunk_transfer{};  // allowance for the parent to get one chunk out to us
+  Instant stale_before = kLongAgo;  // candidates last heard of before this may have left
 };
 
 // Picks a parent for every stripe in state kNone: the candidate that minimises the expected
