@@ -116,7 +116,11 @@ void Engine::forward(const ChunkPtr& chunk, std::uint8_t hops, bool repair) {
 bool Engine::take_repair_budget(std::uint64_t bytes) {
   // Repairs and backfill may use only what our children do not, below the same headroom that
   // keeps our uplink queue short: a saturated FIFO uplink delays every child's live chunks.
-  const double committed_bps = downstream_.used() * params_.stripe_bps();
+  // The source also keeps what it promised to the bootstrap's answers, which can spend all of it.
+  const double bootstrap_bps = is_source() ? (config_.tuning.welcome_budget + config_.tuning.query_budget) *
+                                                 static_cast<double>(params_.bitrate_bps)
+                                           : 0.0;
+  const double committed_bps = downstream_.used() * params_.stripe_bps() + bootstrap_bps;
   const double usable_bps = static_cast<double>(config_.upload_cap_bps) * config_.tuning.slot_headroom;
   const double spare_Bps = std::max(0.0, usable_bps - committed_bps) / 8;
   const double cap = std::max(kRepairBurstChunks * static_cast<double>(params_.chunk_bytes()),

@@ -89,14 +89,18 @@ void Engine::on_join_request(PeerId from, const JoinRequest& join) {
 void Engine::on_candidate_query(PeerId from, const CandidateQuery& query) {
   // Three kinds of asker, in order: joiners (Welcomes), peers that lack a parent (they lose
   // chunks while they wait), and relays climbing to a better place (they already receive
-  // everything). Joiners and parentless peers have a budget each; a climber is answered only
-  // from what either leaves over, while half of it is still there. So a flash crowd is
+  // everything). Joiners and parentless peers have a budget each. Past its own, a parentless
+  // peer may use the joiners' while half of it is left: under churn, orphans far outnumber
+  // joiners (a departure's whole subtree asks at once), and each second they wait costs every
+  // one of them a stripe. A climber is answered only from what is left over: the top quarter
+  // of the joiners' budget, or the top half of the orphans'. So a flash crowd is
   // admitted at full speed, and once it is in, the joiners' budget reshapes the trees.
   const int want = std::clamp<int>(query.want, 1, config_.tuning.candidates_per_answer);
   TokenBucket* bucket = nullptr;
   if (!query.climbing) {
     if (bootstrap_affords(query_tokens_, config_.tuning.query_budget, want, 0)) bucket = &query_tokens_;
-  } else if (bootstrap_affords(welcome_tokens_, config_.tuning.welcome_budget, want, 0.5)) {
+    else if (bootstrap_affords(welcome_tokens_, config_.tuning.welcome_budget, want, 0.5)) bucket = &welcome_tokens_;
+  } else if (bootstrap_affords(welcome_tokens_, config_.tuning.welcome_budget, want, 0.75)) {
     bucket = &welcome_tokens_;
   } else if (bootstrap_affords(query_tokens_, config_.tuning.query_budget, want, 0.5)) {
     bucket = &query_tokens_;

@@ -92,13 +92,28 @@ TEST(BootstrapBudget, ClimbersCannotStarveJoiners) {
   EXPECT_GT(b.answers().welcomes, 100);
 }
 
-TEST(BootstrapBudget, ClimbersAreAnsweredOnlyFromTheUpperHalfOfABucket) {
+TEST(BootstrapBudget, ClimbersAreAnsweredOnlyFromWhatJoinersAndOrphansLeave) {
   Bootstrap b(0.2, 0.05);
   for (std::uint64_t p = 2; p < 5002; ++p) b.connect(p);
   for (std::uint64_t p = 2; p < 5002; ++p) b.ask(p, climb_query());
-  const double both_buckets = (0.2 + 0.05) * kBitrate / 8;
-  EXPECT_LE(static_cast<double>(b.answers().bytes), both_buckets / 2 + 200);
-  EXPECT_GE(static_cast<double>(b.answers().bytes), both_buckets / 2 - 400);
+  // The top quarter of the joiners' bucket and the top half of the orphans'.
+  const double climbers_share = (0.2 / 4 + 0.05 / 2) * kBitrate / 8;
+  EXPECT_LE(static_cast<double>(b.answers().bytes), climbers_share + 200);
+  EXPECT_GE(static_cast<double>(b.answers().bytes), climbers_share - 400);
+}
+
+TEST(BootstrapBudget, OrphansMayUseHalfOfTheJoinersBudgetAfterTheirOwn) {
+  Bootstrap b(0.2, 0.05);
+  for (std::uint64_t p = 2; p < 5002; ++p) b.connect(p);
+  for (std::uint64_t p = 2; p < 5002; ++p) b.ask(p, orphan_query());
+  const double orphans_share = (0.2 / 2 + 0.05) * kBitrate / 8;
+  EXPECT_LE(static_cast<double>(b.answers().bytes), orphans_share + 200);
+  EXPECT_GE(static_cast<double>(b.answers().bytes), orphans_share - 800);  // each bucket keeps < 1 answer
+  // ...and the joiners who come next still find half of theirs.
+  const int lists = b.answers().lists;
+  for (std::uint64_t p = 2; p < 5002; ++p) b.ask(p, join());
+  EXPECT_EQ(b.answers().lists, lists);
+  EXPECT_GT(b.answers().welcomes, 100);
 }
 
 TEST(BootstrapBudget, PeersWithoutAParentHaveABudgetJoinersCannotTake) {
