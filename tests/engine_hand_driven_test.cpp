@@ -177,9 +177,12 @@ void push_live(Joiner& j, const StreamParams& p, std::uint64_t from, std::uint64
   }
 }
 
-std::map<std::uint8_t, PeerId> one_parent_per_stripe(const StreamParams& p) {
+// Joins at 10 s with one parent per stripe, which push chunks 101-129; returns who feeds what.
+std::map<std::uint8_t, PeerId> join_and_play_three_seconds(Joiner& j, const StreamParams& p) {
+  join_four_parents(j, at_us(10'000'000), p);
   std::map<std::uint8_t, PeerId> parents;
   for (std::uint8_t s = 0; s < p.stripe_count; ++s) parents[s] = parent_of(s);
+  push_live(j, p, 101, 130, parents);
   return parents;
 }
 
@@ -189,9 +192,7 @@ std::map<std::uint8_t, PeerId> one_parent_per_stripe(const StreamParams& p) {
 TEST(EngineHandDriven, AParentThatLeftIsNotAskedAgainOnTheNextLoss) {
   const StreamParams p{};
   Joiner j;
-  join_four_parents(j, at_us(10'000'000), p);
-  auto parents = one_parent_per_stripe(p);
-  push_live(j, p, 101, 130, parents);
+  auto parents = join_and_play_three_seconds(j, p);
   j.muted.insert(parent_of(0));
   j.subscribed.clear();
   push_live(j, p, 130, 150, parents, {parent_of(0)});
@@ -221,9 +222,7 @@ TEST(EngineHandDriven, AParentThatLeftIsNotAskedAgainOnTheNextLoss) {
 TEST(EngineHandDriven, AParentThatIsGoneLosesAllItsStripesAtOnce) {
   const StreamParams p{};
   Joiner j;
-  join_four_parents(j, at_us(10'000'000), p);
-  auto parents = one_parent_per_stripe(p);
-  push_live(j, p, 101, 130, parents);
+  auto parents = join_and_play_three_seconds(j, p);
   // Stripe 1 moves to the parent of stripe 0, which then feeds two stripes, stripe 1 400 ms later.
   j.feed(at_us(13'000'000), in::Disconnected{parent_of(1)});
   ASSERT_EQ(j.subscribed[parent_of(0).value] & 0b0010, 0b0010);
