@@ -134,6 +134,9 @@ void Engine::choose_parents() {
   in.now = now_;
   in.chunk_transfer = chunk_transfer_time();
   in.stale_before = now_ - kCandidateFreshness;
+  // We talk to the bootstrap all along, and for a viewer behind a WebSocket it is the only
+  // parent there is: it never goes stale.
+  if (Candidate* boot = candidates_.find(config_.bootstrap)) boot->heard_at = now_;
   for (const Assignment& a : choose_upstreams(candidates_, in)) {
     Subscribe sub;
     sub.stripes = a.stripes;
@@ -230,6 +233,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       up.evicted_at = kNever;
       up.since = now_;
       up.last_arrival = now_;
+      up.last_pushed = std::max(up.last_pushed, newest_seen_);
       up.delay.reset();
       up.late_streak = 0;
       continue;
@@ -246,6 +250,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       up.state = StripeUpstream::State::kActive;
       up.since = now_;
       up.last_arrival = now_;
+      up.last_pushed = std::max(up.last_pushed, newest_seen_);
       up.depth_before_loss = 0;
     } else if (ack.rejected & bit) {
       up.state = StripeUpstream::State::kNone;
@@ -403,6 +408,7 @@ bool Engine::news_elsewhere(StripeIndex stripe) const {
   // Stripes take turns, one chunk each. Two turns missed while chunks came on: the stream went
   // on without us. (Not time alone: a stalled source that runs again sends its backlog stripe by
   // stripe, and the first stripe to speak is no news about the others.)
+  // A stripe that has pushed nothing yet counts from where the stream was when it was accepted.
   return seen_any_ && newest_seen_.value >= stripes_[stripe.value].last_pushed.value + 2u * params_.stripe_count;
 }
 
@@ -455,7 +461,11 @@ void Engine::check_upstreams() {
     // our subscription to this one.
     const bool silent = silence > stripe_period + config_.tuning.silence_grace;
     const bool from_source = up.parent == config_.bootstrap && up.moving_to == PeerId{};  // not evicted
-    const bool dead = from_source ? silent && news_elsewhere(StripeIndex{s})
+    // A source stripe that never pushed live since it accepted us is given up for news only
+    // past the stall limit: its backfill is news about the other stripes too, so a viewer that
+    // joined just before a source stall gave up every stripe at once.
+    const bool dead = from_source ? silent && news_elsewhere(StripeIndex{s}) &&
+                                        (up.delay.primed() || silence > config_.tuning.stall_limit)
                                   : silent && (!parent_alive(up.parent) || silence > config_.tuning.stall_limit);
     if (dead || (up.late_streak >= config_.tuning.late_streak_limit && slower_than_others(StripeIndex{s}))) {
       lose_parent(StripeIndex{s}, true, dead ? out::LossReason::kSilent : out::LossReason::kSlow);

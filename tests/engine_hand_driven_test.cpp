@@ -246,5 +246,37 @@ TEST(EngineHandDriven, AParentThatIsGoneLosesAllItsStripesAtOnce) {
   EXPECT_LT(losses[0].at, at_us(17'000'000));
 }
 
+// A viewer whose only parent is the source joins, gets its backfill, and then the source
+// stalls for 2 s (no live chunk, no Pong). It keeps the source: nobody has anything newer.
+// (news_elsewhere counted a stripe that had pushed nothing live from sequence 0, so every
+// stripe looked two turns behind the backfill, and the viewer gave the source up.)
+TEST(EngineHandDriven, AViewerThatJoinsJustBeforeASourceStallKeepsTheSource) {
+  const StreamParams p{};
+  Joiner j;
+  const Instant t0 = at_us(10'000'000);
+  j.feed(t0, in::Start{});
+  j.feed(t0, in::Connected{kBootstrap});
+  Welcome w;
+  w.source_time_us = us_of(t0);
+  w.params = p;
+  w.head_seq = ChunkSeq{100};
+  w.group_start_seq = ChunkSeq{100};
+  w.candidates.push_back(CandidateInfo{kBootstrap, 0, 0, 8, 0b1111, NatClass::kOpen, NetCoord{}});
+  j.feed(t0, in::Received{kBootstrap, w});
+  ASSERT_EQ(j.subscribed[kBootstrap.value], StripeMask{0b1111});
+  j.feed(t0 + ms(30), in::Received{kBootstrap, SubscribeAck{0b1111, 0}});
+  for (std::uint64_t seq = 91; seq <= 100; ++seq)  // backfill: the last group's chunks
+    j.feed(t0 + ms(40), in::Received{kBootstrap, ChunkData{chunk(seq, p), 1, true}});
+  for (Instant t = t0 + ms(100); t < t0 + ms(2100); t += ms(100)) j.feed(t, in::Tick{});
+  EXPECT_TRUE(j.given_up.empty()) << "gave up " << j.given_up.size() << " stripes of the stalled source";
+  for (std::uint64_t seq = 101; seq < 140; ++seq) {  // it runs again: its backlog, then live
+    const Instant live = at_us(static_cast<std::int64_t>(seq) * p.chunk_duration.count() + 200'000);
+    const Instant at = std::max(live, t0 + ms(2100) + ms(10) * static_cast<std::int64_t>(seq - 101));
+    j.feed(at, in::Received{kBootstrap, ChunkData{chunk(seq, p), 1, false}});
+  }
+  EXPECT_TRUE(j.given_up.empty());
+  EXPECT_LT(j.started_at, kNever) << "plays";
+}
+
 }  // namespace
 }  // namespace potok
