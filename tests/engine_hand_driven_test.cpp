@@ -84,8 +84,8 @@ ChunkPtr chunk(std::uint64_t seq, const StreamParams& p) {
   return c;
 }
 
-// Joins at t0 and has every stripe's parent accept it by t0 + 60 ms.
-void join_four_parents(Joiner& j, Instant t0, const StreamParams& p) {
+// Starts at t0 and is welcomed at once: the stream is at chunk 100, a keyframe.
+Welcome start_and_welcome(Joiner& j, Instant t0, const StreamParams& p) {
   j.feed(t0, in::Start{});
   j.feed(t0, in::Connected{kBootstrap});
   Welcome w;
@@ -93,6 +93,12 @@ void join_four_parents(Joiner& j, Instant t0, const StreamParams& p) {
   w.params = p;
   w.head_seq = ChunkSeq{100};
   w.group_start_seq = ChunkSeq{100};
+  return w;
+}
+
+// Joins at t0 and has every stripe's parent accept it by t0 + 60 ms.
+void join_four_parents(Joiner& j, Instant t0, const StreamParams& p) {
+  Welcome w = start_and_welcome(j, t0, p);
   for (std::uint8_t s = 0; s < p.stripe_count; ++s)
     w.candidates.push_back(CandidateInfo{parent_of(s), 100, 1, 1, StripeMask{1} << s, NatClass::kOpen, NetCoord{}});
   j.feed(t0, in::Received{kBootstrap, w});
@@ -254,13 +260,7 @@ TEST(EngineHandDriven, AViewerThatJoinsJustBeforeASourceStallKeepsTheSource) {
   const StreamParams p{};
   Joiner j;
   const Instant t0 = at_us(10'000'000);
-  j.feed(t0, in::Start{});
-  j.feed(t0, in::Connected{kBootstrap});
-  Welcome w;
-  w.source_time_us = us_of(t0);
-  w.params = p;
-  w.head_seq = ChunkSeq{100};
-  w.group_start_seq = ChunkSeq{100};
+  Welcome w = start_and_welcome(j, t0, p);
   w.candidates.push_back(CandidateInfo{kBootstrap, 0, 0, 8, 0b1111, NatClass::kOpen, NetCoord{}});
   j.feed(t0, in::Received{kBootstrap, w});
   ASSERT_EQ(j.subscribed[kBootstrap.value], StripeMask{0b1111});
