@@ -108,7 +108,8 @@ class Engine {
   std::uint32_t reported_delay_ms() const;
   StripeMask relayable_stripes() const;  // stripes that flow in, so we can pass on
 
-  // join.cpp: bootstrap client, probing, choosing and replacing upstreams
+  // join.cpp: bootstrap client, probing, choosing and replacing upstreams; upstream_health.cpp:
+  // check_upstreams and the checks it makes (subscribe_overdue ... fastest_other_stripe)
   void start_peer();
   void send_join_request();
   void on_welcome(const Welcome& welcome);
