@@ -128,7 +128,7 @@ class Engine {
   void remember_former_parent(StripeUpstream& up) const;
   bool seems_gone(PeerId parent, out::LossReason reason) const;  // evidence that it left
   bool abandon_move(StripeIndex stripe);
-  bool parent_alive(PeerId parent);
+  bool parent_alive(PeerId parent) const;
   void ping_if_quiet(PeerId parent);
   bool slower_than_others(StripeIndex stripe) const;
   // Chunks came on in other stripes while this one missed two turns.

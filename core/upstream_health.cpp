@@ -10,11 +10,9 @@ namespace potok {
 bool Engine::seems_gone(PeerId parent, out::LossReason reason) const {
   // It answered nothing: no transport came up to it, or it stopped answering our pings.
   const Link* link = links_.find(parent);
-  const bool link_up = link && link->up;
   switch (reason) {
-    case out::LossReason::kNoAnswer: return !link_up;
-    case out::LossReason::kSilent:  // as parent_alive judges: a Ping unanswered for the grace
-      return !link_up || (link->last_heard < link->last_ping && now_ - link->last_ping >= config_.tuning.silence_grace);
+    case out::LossReason::kNoAnswer: return !link || !link->up;
+    case out::LossReason::kSilent: return !parent_alive(parent);
     case out::LossReason::kDisconnected:
     case out::LossReason::kConnectFailed: return true;
     default: return false;
@@ -31,7 +29,7 @@ bool Engine::subscribe_overdue(const StripeUpstream& up) const {
   return now_ - std::max(up.since, link->up_since) >= config_.tuning.subscribe_timeout;
 }
 
-bool Engine::parent_alive(PeerId parent) {
+bool Engine::parent_alive(PeerId parent) const {
   const Link* found = links_.find(parent);
   if (!found || !found->up) return false;
   const Link& link = *found;
