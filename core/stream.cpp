@@ -256,7 +256,8 @@ ChunkSeq Engine::first_gap() const {
 }
 
 Instant Engine::repair_trigger(ChunkSeq seq) const {
-  const StripeUpstream& up = stripes_[params_.stripe_of(seq).value];
+  const StripeIndex stripe = params_.stripe_of(seq);
+  const StripeUpstream& up = stripes_[stripe.value];
   const std::int64_t capture = estimated_capture_us(seq);
   const Instant deadline = playout_.deadline(capture, clock_);
   const Instant last_call = deadline - config_.tuning.repair_room;
@@ -264,7 +265,7 @@ Instant Engine::repair_trigger(ChunkSeq seq) const {
     // No parent feeds this stripe (it left, or the next has not answered): its chunks are as due
     // as the other stripes'. Ask once the fastest of those would have brought one, so that a
     // refusal or a slow answer still leaves time for another helper.
-    const Duration fastest = fastest_other_stripe(params_.stripe_of(seq));
+    const Duration fastest = fastest_other_stripe(stripe);
     if (fastest == Duration::max()) return last_call;
     return std::min(last_call, clock_.to_local(capture) + fastest + config_.tuning.repair_grace);
   }
