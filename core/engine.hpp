@@ -69,7 +69,7 @@ class Engine {
   struct RepairState {
     int attempts = 0;
     PeerId asked{};
-    PeerId asked_before{};  // the helper of the first attempt, whose answer may still come
+    PeerId asked_before{};  // the helper of the attempt before, whose answer may still come
     Instant asked_at = kLongAgo;
     bool refused = false;  // the helper answered NotHave
     Instant not_before = kLongAgo;  // nobody could be asked; try again then
@@ -149,6 +149,8 @@ class Engine {
   void maybe_start_playout();
   void advance_playout();
   void check_repairs();
+  PeerId repair_helper(StripeIndex stripe, const RepairState& r) const;
+  PeerId strongest_child_helper(StripeIndex stripe, const RepairState& r) const;
   Duration target_delay() const;
   // The highest measured delay among stripes that `parent` feeds us live, if any.
   std::optional<Duration> measured_via(PeerId parent) const;

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <tuple>
 #include <variant>
 
 #include "core/engine.hpp"
@@ -18,11 +19,12 @@ PeerId parent_of(std::uint8_t stripe) { return PeerId{10u + stripe}; }
 
 class Joiner {
  public:
-  Joiner() {
+  // A leaf by default: no climbing, no children.
+  explicit Joiner(std::uint64_t upload_cap_bps = 0) {
     EngineConfig cfg;
     cfg.self = kSelf;
     cfg.bootstrap = kBootstrap;
-    cfg.upload_cap_bps = 0;  // a leaf: no climbing, no children
+    cfg.upload_cap_bps = upload_cap_bps;
     cfg.verify_chunks = false;
     engine_ = std::make_unique<Engine>(cfg);
   }
@@ -40,7 +42,10 @@ class Joiner {
       if (auto* tx = std::get_if<out::Transmit>(&o)) {
         if (auto* sub = std::get_if<Subscribe>(&tx->message)) subscribed[tx->to.value] |= sub->stripes;
         if (std::holds_alternative<CandidateQuery>(tx->message)) ++queries;
-        if (auto* want = std::get_if<Want>(&tx->message)) first_want.emplace(want->seq.value, now);
+        if (auto* want = std::get_if<Want>(&tx->message)) {
+          first_want.emplace(want->seq.value, now);
+          wants.push_back({want->seq.value, tx->to});
+        }
       }
       if (auto* d = std::get_if<out::Deliver>(&o)) delivered.push_back({d->chunk->header.seq, d->play_at, now});
       if (auto* e = std::get_if<out::Event>(&o)) {
@@ -64,6 +69,7 @@ class Joiner {
   int skipped = 0;
   int queries = 0;  // CandidateQuery to the bootstrap
   std::map<std::uint64_t, Instant> first_want;  // seq -> when it was first asked of a helper
+  std::vector<std::pair<std::uint64_t, PeerId>> wants;  // every Want: seq, helper
   std::set<PeerId> muted;  // parents that answer no Ping (they are gone)
   struct Loss {
     PeerId parent;
@@ -327,6 +333,47 @@ TEST(EngineHandDriven, AViewerThatJoinsJustBeforeASourceStallKeepsTheSource) {
   }
   EXPECT_TRUE(j.given_up.empty());
   EXPECT_LT(j.started_at, kNever) << "plays";
+}
+
+// Parents relay to full slots and often have no upload left to repair: once one refused, the
+// next try goes to our strongest child that takes the stripe from someone else (so may hold
+// the chunk), never to a child we feed that stripe ourselves.
+TEST(EngineHandDriven, ARepairRefusedByAParentIsAskedOfAStrongChildNext) {
+  const StreamParams p{};
+  Joiner j(4 * p.bitrate_bps);
+  const std::map<std::uint8_t, PeerId> parents = join_and_play_three_seconds(j, p);
+  const PeerId fed_stripe_0{50}, weak{51}, strong{52};
+  const std::vector<std::tuple<PeerId, std::uint8_t, std::uint16_t>> children = {
+      {fed_stripe_0, 0, 20}, {weak, 1, 2}, {strong, 2, 8}};  // peer, stripe it takes from us, slots
+  for (const auto& [child, stripe, slots] : children) {
+    j.feed(at_us(13'000'000), in::Connected{child});
+    j.feed(at_us(13'000'000), in::Received{child, Subscribe{StripeMask{1} << stripe, ChunkSeq{130}, slots, 0}});
+  }
+  j.wants.clear();
+  // Chunk 132 (stripe 0) does not come; every helper asked for it refuses at once.
+  std::set<PeerId> refused;
+  for (std::uint64_t seq = 130; seq < 150; ++seq) {
+    const std::uint8_t stripe = p.stripe_of(ChunkSeq{seq}).value;
+    const Instant at = at_us(static_cast<std::int64_t>(seq) * p.chunk_duration.count() + 200'000);
+    if (seq == 132) {
+      j.feed(at, in::Tick{});
+    } else {
+      j.feed(at, in::Received{parents.at(stripe), ChunkData{chunk(seq, p), 2, false}});
+    }
+    const auto wants = j.wants;  // feeding adds to it
+    for (const auto& [wanted, helper] : wants)
+      if (wanted == 132 && !refused.count(helper)) {
+        refused.insert(helper);
+        j.feed(at, in::Received{helper, NotHave{ChunkSeq{132}}});
+      }
+  }
+  std::vector<PeerId> asked;
+  for (const auto& [wanted, helper] : j.wants)
+    if (wanted == 132) asked.push_back(helper);
+  ASSERT_EQ(asked.size(), 3u) << "three tries";
+  EXPECT_NE(asked[0].value / 10, 5u) << "a parent first";
+  EXPECT_EQ(asked[1], strong);
+  EXPECT_EQ(asked[2], weak);
 }
 
 }  // namespace
