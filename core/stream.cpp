@@ -185,16 +185,8 @@ void Engine::maybe_start_playout() {
     for (std::uint64_t s = seq; s <= newest_seen_.value && complete; ++s)
       complete = buffer_.has(ChunkSeq{s}) || !overdue(ChunkSeq{s});
     if (!complete) continue;
-    // Nothing is missing yet at the start, so the room kept for repairs (and for an unmeasured
-    // stripe) is not needed at once: start with the jitter margin alone, and let D grow to the
-    // full target at playbackRate 0.80, within 1.6 s of play for the default 400 ms. That
-    // shows the picture up to 400 ms sooner.
-    const Duration unneeded_yet = config_.tuning.repair_room +
-                                  (all_measured ? Duration{} : config_.tuning.unmeasured_margin);
-    const Duration first_delay = std::max(config_.tuning.min_delay, delay - unneeded_yet);
     const Duration late_by_start = now_ + params_.chunk_duration / 2 - captured;
-    playout_.start(ChunkSeq{seq}, std::min(config_.tuning.max_delay, std::max(first_delay, late_by_start)));
-    playout_.steer(delay);
+    playout_.start(ChunkSeq{seq}, std::min(config_.tuning.max_delay, std::max(delay, late_by_start)));
     next_report_at_ = now_;  // tell the bootstrap at once that we can relay now
     advance_playout();
     return;
