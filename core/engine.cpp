@@ -118,7 +118,7 @@ void Engine::on_message(PeerId from, Message&& message) {
           on_want(from, m);
         } else if constexpr (std::is_same_v<T, NotHave>) {
           auto it = repairs_.find(m.seq.value);
-          if (it != repairs_.end() && it->second.asked == from) it->second.refused = true;
+          if (it != repairs_.end() && it->second.last_asked() == from) it->second.refused = true;
         } else if constexpr (std::is_same_v<T, ChunkData>) {
           if (!m.chunk) {
             event(out::EventKind::kProtocolViolation, from);

@@ -7,6 +7,8 @@
 // to), ChunkBuffer (recent chunks), Playout (when to show what), Accounting (bytes).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <deque>
 #include <optional>
 #include <unordered_map>
@@ -67,9 +69,14 @@ class Engine {
     std::vector<Message> pending;   // queued until the transport is up
   };
   struct RepairState {
+    static constexpr int kMaxAttempts = 3;
     int attempts = 0;
-    PeerId asked{};
-    PeerId asked_before{};  // the helper of the attempt before, whose answer may still come
+    std::array<PeerId, kMaxAttempts> asked{};  // one per attempt: any of them may still answer
+    PeerId last_asked() const { return attempts == 0 ? PeerId{} : asked[attempts - 1]; }
+    bool was_asked(PeerId peer) const {
+      const auto end = asked.begin() + attempts;
+      return std::find(asked.begin(), end, peer) != end;
+    }
     Instant asked_at = kLongAgo;
     bool refused = false;  // the helper answered NotHave
     Instant not_before = kLongAgo;  // nobody could be asked; try again then

@@ -8,7 +8,6 @@
 namespace potok {
 
 namespace {
-constexpr int kMaxRepairAttempts = 3;
 constexpr Duration kRepairRetryAfter = ms(300);
 constexpr std::uint64_t kScanLimit = 64;  // never walk more of the window than this per input
 constexpr std::uint64_t kMaxAhead = 256;  // chunks beyond the newest we know: a lie, not news
@@ -62,7 +61,7 @@ void Engine::on_chunk(PeerId from, const ChunkData& data) {
   // us chunks; and no honest peer is far ahead of everything we have seen. Anything else is
   // dropped before it can move our playhead.
   const auto asked = repairs_.find(h.seq.value);
-  const bool helper = asked != repairs_.end() && (asked->second.asked == from || asked->second.asked_before == from);
+  const bool helper = asked != repairs_.end() && asked->second.was_asked(from);
   const bool expected = from_parent || up.moving_to == from || helper;
   const bool plausible = !seen_any_ || h.seq.value <= newest_seen_.value + kMaxAhead;
   if (!expected || !plausible) {
@@ -278,7 +277,7 @@ Instant Engine::next_repair_at(ChunkSeq seq) const {
   auto it = repairs_.find(seq.value);
   if (it == repairs_.end()) return repair_trigger(seq);
   if (it->second.attempts == 0) return std::max(repair_trigger(seq), it->second.not_before);
-  if (it->second.attempts >= kMaxRepairAttempts) return kNever;
+  if (it->second.attempts >= RepairState::kMaxAttempts) return kNever;
   // Asked once: try someone else if no chunk (or a NotHave, which clears asked_at) came back.
   return it->second.refused ? now_ : it->second.asked_at + kRepairRetryAfter;
 }
@@ -299,7 +298,7 @@ PeerId Engine::repair_helper(StripeIndex stripe, const RepairState& r) const {
   for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
     const StripeUpstream& up = stripes_[s];
     if (up.state != StripeUpstream::State::kActive) continue;
-    if (up.parent == r.asked || up.parent == r.asked_before) continue;
+    if (r.was_asked(up.parent)) continue;
     if (s == stripe.value && r.attempts == 0 && up.late_streak == 0) continue;
     // A parent that has not pushed a live chunk yet (we just joined) is still worth asking.
     const Duration delay = up.delay.primed() ? up.delay.mean() : Duration::max() / 2;
@@ -317,7 +316,7 @@ PeerId Engine::strongest_child_helper(StripeIndex stripe, const RepairState& r) 
   std::uint16_t strongest = 0;
   for (std::uint8_t s = 0; s < downstream_.stripe_count(); ++s) {
     for (const ChildLink& child : downstream_.children(StripeIndex{s})) {
-      if (child.capacity_slots <= strongest || child.peer == r.asked || child.peer == r.asked_before) continue;
+      if (child.capacity_slots <= strongest || r.was_asked(child.peer)) continue;
       if (downstream_.has_child(stripe, child.peer)) continue;
       strongest = child.capacity_slots;
       helper = child.peer;
@@ -341,10 +340,8 @@ void Engine::check_repairs() {
       r.not_before = now_ + kRepairRetryAfter;
       continue;
     }
-    ++r.attempts;
+    r.asked[r.attempts++] = helper;
     r.refused = false;
-    r.asked_before = r.asked;
-    r.asked = helper;
     r.asked_at = now_;
     send(helper, Want{seq});
     event(out::EventKind::kRepairRequested, helper, seq);
