@@ -71,6 +71,7 @@ void Engine::climb() {
   Subscribe sub;
   sub.stripes = StripeMask{1} << worst_index;
   sub.capacity_slots = downstream_.capacity();
+  sub.nat = config_.nat;
   sub.depth = worst->depth;  // the new parent must be shallower than us: never our descendant
   sub.from_seq = seen_any_ ? next(newest_seen_) : group_start_;
   send(best->info.peer, sub);

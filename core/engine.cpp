@@ -102,6 +102,7 @@ void Engine::on_message(PeerId from, Message&& message) {
           if (!is_source() && from == config_.bootstrap) on_candidate_list(m);
         } else if constexpr (std::is_same_v<T, Report>) {
           if (is_source()) membership_.reported(from, m, now_);
+          child_offers_.reported(from, m);
         } else if constexpr (std::is_same_v<T, Ping>) {
           on_ping(from, m);
         } else if constexpr (std::is_same_v<T, Pong>) {
@@ -268,6 +269,7 @@ void Engine::keep_links_alive() {
     links_.erase(peer);
     emit(out::Disconnect{peer});
   }
+  child_offers_.prune(downstream_);
 }
 
 void Engine::forgive_absence(Duration absence) {

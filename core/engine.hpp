@@ -23,6 +23,7 @@
 #include "core/membership.hpp"
 #include "core/peer_map.hpp"
 #include "core/playout.hpp"
+#include "core/referrals.hpp"
 #include "core/rng.hpp"
 #include "core/token_bucket.hpp"
 #include "core/upstream.hpp"
@@ -200,6 +201,7 @@ class Engine {
   CandidatePool candidates_;
   std::vector<StripeUpstream> stripes_;
   Downstream downstream_;
+  ChildOffers child_offers_;  // our children's own room, for referrals
   Vivaldi vivaldi_;
   JoinState join_state_ = JoinState::kIdle;
   Instant started_at_{};

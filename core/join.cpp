@@ -141,6 +141,7 @@ void Engine::choose_parents() {
     Subscribe sub;
     sub.stripes = a.stripes;
     sub.capacity_slots = downstream_.capacity();
+    sub.nat = config_.nat;
     std::uint8_t depth_limit = 0;
     ChunkSeq from = playout_.started() ? playout_.next() : group_start_;
     for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
@@ -260,6 +261,12 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
     }
   }
   if (unwanted) send(from, Unsubscribe{unwanted});
+  // Children of a full parent, with room: a round trip away, and fresher than any list the
+  // bootstrap could send.
+  for (const CandidateInfo& referral : ack.referrals)
+    if (referral.peer != config_.self && referral.peer != from && !banned_.count(referral.peer) &&
+        can_connect(config_.nat, referral.nat))
+      candidates_.offer(referral, now_);
   if (rejected) {
     if (Candidate* c = candidates_.find(from)) {
       if (maybe_full) c->info.spare_slots = 0;
@@ -293,6 +300,7 @@ void Engine::on_evict(PeerId from, const Evict& evict) {
   Subscribe sub;
   sub.stripes = moving;
   sub.capacity_slots = downstream_.capacity();
+  sub.nat = config_.nat;
   sub.depth = 0;  // the newcomer's only parent in these stripes is our old one: not our descendant
   sub.from_seq = seen_any_ ? next(newest_seen_) : group_start_;
   send(evict.suggested, sub);
@@ -377,6 +385,16 @@ void Engine::send_report() {
   offer_reported_ = downstream_.open_stripes(relayable);
   used_reported_ = downstream_.used();
   last_report_at_ = now_;
+  // Our parents too: when full, they refer refused peers to children with room.
+  if (downstream_.capacity() > 0) {
+    std::vector<PeerId> told;
+    for (const StripeUpstream& up : stripes_) {
+      if (up.state != StripeUpstream::State::kActive || up.parent == config_.bootstrap) continue;
+      if (std::find(told.begin(), told.end(), up.parent) != told.end()) continue;
+      told.push_back(up.parent);
+      send(up.parent, r);
+    }
+  }
   send(config_.bootstrap, std::move(r));
 }
 

@@ -114,11 +114,14 @@ struct Subscribe {
   ChunkSeq from_seq;
   std::uint16_t capacity_slots = 0;
   std::uint8_t depth = 0;
+  NatClass nat = NatClass::kOpen;  // whom the parent may refer us to if it refuses
   bool operator==(const Subscribe&) const = default;
 };
+// A parent that is full in a stripe names some of its children that have room there.
 struct SubscribeAck {
   StripeMask accepted = 0;
   StripeMask rejected = 0;
+  std::vector<CandidateInfo> referrals{};
   bool operator==(const SubscribeAck&) const = default;
 };
 struct Unsubscribe {

@@ -45,6 +45,10 @@ std::uint32_t Engine::reported_delay_ms() const {
   return static_cast<std::uint32_t>(std::max<std::int64_t>(0, worst.count() / 1000));
 }
 
+// Enough that most refused peers find a place below, few enough that a joiner refused in
+// every stripe gets a short answer (at most 8 referrals, 184 bytes).
+constexpr std::size_t kReferralsPerStripe = 2;
+
 void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
   SubscribeAck ack;
   if (!have_params_ || join_state_ == JoinState::kLeft) {
@@ -75,9 +79,11 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
         break;
       case Downstream::Admission::kFull:
         ack.rejected |= bit;
+        child_offers_.refer(stripe, downstream_, from, sub.nat, kReferralsPerStripe, ack.referrals);
         break;
     }
   }
+  if (ack.accepted) child_offers_.subscribed(from, sub.nat);
   // Anything else in the mask names stripes that do not exist.
   const StripeMask valid = params_.stripe_count >= 32 ? ~StripeMask{0}
                                                        : ((StripeMask{1} << params_.stripe_count) - 1);

@@ -152,6 +152,8 @@ bool encodable(const Message& message) {
                         [](const JoinRequest& m) { return valid(m.nat) && finite(m.coord); },
                         [](const Welcome& m) { return valid(m.params) && valid(m.candidates); },
                         [](const CandidateList& m) { return valid(m.candidates); },
+                        [](const Subscribe& m) { return valid(m.nat); },
+                        [](const SubscribeAck& m) { return valid(m.referrals); },
                         [](const Report& m) { return finite(m.coord) && m.stripes.size() <= kMaxStripes; },
                         [](const Pong& m) { return finite(m.coord); },
                         [](const ChunkData& m) {

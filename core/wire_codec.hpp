@@ -314,21 +314,25 @@ inline void put(Writer& w, const Subscribe& m) {
   w.u64(m.from_seq.value);
   w.u16(m.capacity_slots);
   w.u8(m.depth);
+  w.u8(static_cast<std::uint8_t>(m.nat));
 }
 inline void get(Reader& r, Subscribe& m) {
   m.stripes = r.u32();
   m.from_seq = ChunkSeq{r.u64()};
   m.capacity_slots = r.u16();
   m.depth = r.u8();
+  m.nat = get_nat(r);
 }
 
 inline void put(Writer& w, const SubscribeAck& m) {
   w.u32(m.accepted);
   w.u32(m.rejected);
+  put(w, m.referrals);
 }
 inline void get(Reader& r, SubscribeAck& m) {
   m.accepted = r.u32();
   m.rejected = r.u32();
+  m.referrals = get_candidates(r);
 }
 
 inline void put(Writer& w, const Unsubscribe& m) { w.u32(m.stripes); }
@@ -365,8 +369,10 @@ constexpr std::size_t kStripeOfferSize = 6;
 constexpr std::size_t body_size(const Report& m) { return 2 + 2 + kCoordSize + 1 + kStripeOfferSize * m.stripes.size(); }
 constexpr std::size_t body_size(const Ping&) { return 4 + 8; }
 constexpr std::size_t body_size(const Pong&) { return 4 + 8 + 4 + 1 + 2 + 4 + kCoordSize; }
-constexpr std::size_t body_size(const Subscribe&) { return 4 + 8 + 2 + 1; }
-constexpr std::size_t body_size(const SubscribeAck&) { return 4 + 4; }
+constexpr std::size_t body_size(const Subscribe&) { return 4 + 8 + 2 + 1 + 1; }
+constexpr std::size_t body_size(const SubscribeAck& m) {
+  return 4 + 4 + 2 + kCandidateWireSize * m.referrals.size();
+}
 constexpr std::size_t body_size(const Unsubscribe&) { return 4; }
 constexpr std::size_t body_size(const Evict&) { return 4 + 8; }
 constexpr std::size_t body_size(const Want&) { return 8; }

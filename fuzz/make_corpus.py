@@ -14,7 +14,7 @@ import os
 import struct
 import sys
 
-VERSION = 1
+VERSION = 2
 MAX_WIRE_MESSAGE = 16 * 1024
 FRAGMENT_HEADER = 36
 SIGNATURE = 64
@@ -112,8 +112,9 @@ def main():
         "valid-report-room-count": seed(report(6, 2, (0.0, 0.0, 0.0), [(3, 250, 2, 0xFFFF)])),
         "valid-ping": seed(ping),
         "valid-pong": seed(pong(99, 123456789, 250, 3, 1, (7.0, 8.0, 9.0))),
-        "valid-subscribe": seed(frame("Subscribe", "IQHB", 0b1010, 40, 3, 2)),
-        "valid-subscribe-ack": seed(frame("SubscribeAck", "II", 0b1000, 0b0010)),
+        "valid-subscribe": seed(frame("Subscribe", "IQHBB", 0b1010, 40, 3, 2, CONE)),
+        "valid-subscribe-ack": seed(frame("SubscribeAck", "II", 0b1000, 0b0010) + candidates([])),
+        "valid-subscribe-ack-referrals": seed(frame("SubscribeAck", "II", 0, 0b0010) + candidates(cs)),
         "valid-unsubscribe": seed(frame("Unsubscribe", "I", 0b0001)),
         "valid-evict": seed(frame("Evict", "IQ", 0b0100, 77)),
         "valid-want": seed(frame("Want", "Q", 41)),
@@ -137,7 +138,7 @@ def main():
                                    chunk(5, 1, 10, b"", sig)[0][27:]),
         # Malformed control frames.
         "bad-empty-frame": seed(b""),
-        "bad-version": seed(bytes([2]) + ping[1:]),
+        "bad-version": seed(bytes([1]) + ping[1:]),
         "bad-unknown-type": seed(bytes([VERSION, 16, 0, 0])),
         "bad-truncated-welcome": seed(welcome(-1, 4, 200_000, 5, 2_500_000, 41, 40, 1234, cs)[:60]),
         "bad-trailing-byte": seed(ping + b"\x00"),
@@ -145,7 +146,7 @@ def main():
         "bad-nan-coordinate": seed(join_request(8, CONE, (float("nan"), 0.0, 0.0))),
         "bad-nat-class": seed(join_request(8, 4, (0.0, 0.0, 0.0))),
         "bad-no-stripes": seed(welcome(0, 0, 200_000, 5, 1, 0, 0, 0, [])),
-        "bad-then-good": seed(bytes([2]) + ping[1:], ping),
+        "bad-then-good": seed(bytes([1]) + ping[1:], ping),
     }
     for name, data in seeds.items():
         with open(os.path.join(out_dir, name + ".bin"), "wb") as f:

@@ -41,6 +41,7 @@ class Joiner {
       if (auto* c = std::get_if<out::Connect>(&o)) connects.push_back(c->peer);
       if (auto* tx = std::get_if<out::Transmit>(&o)) {
         if (auto* sub = std::get_if<Subscribe>(&tx->message)) subscribed[tx->to.value] |= sub->stripes;
+        if (auto* ack = std::get_if<SubscribeAck>(&tx->message)) acks.emplace_back(tx->to, *ack);
         if (std::holds_alternative<CandidateQuery>(tx->message)) ++queries;
         if (auto* want = std::get_if<Want>(&tx->message)) {
           first_want.emplace(want->seq.value, now);
@@ -64,6 +65,7 @@ class Joiner {
   };
   std::vector<PeerId> connects;
   std::map<std::uint64_t, StripeMask> subscribed;
+  std::vector<std::pair<PeerId, SubscribeAck>> acks;  // our answers to subscribers
   std::vector<Played> delivered;
   Instant started_at = kNever;
   int skipped = 0;
@@ -374,6 +376,80 @@ TEST(EngineHandDriven, ARepairRefusedByAParentIsAskedOfAStrongChildNext) {
   EXPECT_NE(asked[0].value / 10, 5u) << "a parent first";
   EXPECT_EQ(asked[1], strong);
   EXPECT_EQ(asked[2], weak);
+}
+
+// A parent full in a stripe names, in its refusal, children that reported room there and that
+// the refused peer can connect to; a place it has referred once is not referred again before
+// the child reports anew.
+TEST(EngineHandDriven, AFullParentRefersARefusedPeerToAChildWithRoom) {
+  const StreamParams p{};
+  Joiner j(4 * p.bitrate_bps);  // 14 slots: stripe 2 takes 4 children (the rotation starts at our id, 2)
+  join_and_play_three_seconds(j, p);
+  const StripeMask kStripe2 = 0b0100;
+  const PeerId roomy{50}, full{51}, restricted{52}, other{53};
+  const std::vector<std::tuple<PeerId, NatClass, std::uint8_t>> children = {
+      {roomy, NatClass::kOpen, 1}, {full, NatClass::kOpen, 0}, {restricted, NatClass::kPortRestricted, 2},
+      {other, NatClass::kOpen, 0}};  // peer, NAT, room it reports in stripe 2
+  for (const auto& [child, nat, room] : children) {
+    j.feed(at_us(13'000'000), in::Connected{child});
+    Subscribe sub{kStripe2, ChunkSeq{130}, 8, 0};
+    sub.nat = nat;
+    j.feed(at_us(13'000'000), in::Received{child, sub});
+    Report report;
+    report.capacity_slots = 8;
+    report.stripes.assign(p.stripe_count, StripeOffer{});
+    report.stripes[2] = StripeOffer{2, 300, room, 0xFFFF};
+    j.feed(at_us(13'100'000), in::Received{child, report});
+  }
+  ASSERT_EQ(j.acks.size(), 4u);
+  for (const auto& [child, ack] : j.acks) ASSERT_EQ(ack.accepted, kStripe2) << "room for all four";
+  j.acks.clear();
+  const auto refuse = [&](PeerId newcomer, NatClass nat) {
+    j.feed(at_us(13'200'000), in::Connected{newcomer});
+    Subscribe sub{kStripe2, ChunkSeq{130}, 8, 0};
+    sub.nat = nat;
+    j.feed(at_us(13'200'000), in::Received{newcomer, sub});
+    EXPECT_EQ(j.acks.back().first, newcomer);
+    EXPECT_EQ(j.acks.back().second.rejected, kStripe2) << "stripe 2 is full";
+    std::set<PeerId> referred;
+    for (const CandidateInfo& c : j.acks.back().second.referrals) {
+      referred.insert(c.peer);
+      EXPECT_EQ(c.stripes, kStripe2);
+      EXPECT_EQ(c.depth, 2);
+    }
+    return referred;
+  };
+  // A symmetric NAT cannot reach the port-restricted child: only the open one with room.
+  EXPECT_EQ(refuse(PeerId{60}, NatClass::kSymmetric), (std::set<PeerId>{roomy}));
+  // roomy's one place is taken by that referral until it reports again.
+  EXPECT_EQ(refuse(PeerId{61}, NatClass::kOpen), (std::set<PeerId>{restricted}));
+  EXPECT_EQ(refuse(PeerId{62}, NatClass::kOpen), (std::set<PeerId>{restricted}));
+  EXPECT_TRUE(refuse(PeerId{63}, NatClass::kOpen).empty()) << "no place left to refer";
+}
+
+// A refusal that names a child of the refusing parent sends us there next, without waiting
+// for the bootstrap.
+TEST(EngineHandDriven, ARefusedPeerSubscribesWhereTheRefusalReferredIt) {
+  const StreamParams p{};
+  Joiner j;
+  join_and_play_three_seconds(j, p);
+  j.subscribed.clear();
+  j.feed(at_us(13'000'000), in::Disconnected{parent_of(1)});
+  PeerId asked{};
+  for (const auto& [peer, stripes] : j.subscribed)
+    if (stripes & 0b0010) asked = PeerId{peer};
+  ASSERT_NE(asked, PeerId{}) << "stripe 1 asked of someone at once";
+  const int queries = j.queries;
+  j.subscribed.clear();
+  const PeerId referred{70};
+  SubscribeAck refusal{0, 0b0010};
+  refusal.referrals.push_back(CandidateInfo{referred, 150, 2, 1, 0b0010, NatClass::kOpen, NetCoord{}});
+  j.connects.clear();
+  j.feed(at_us(13'080'000), in::Received{asked, refusal});
+  ASSERT_EQ(j.connects, std::vector<PeerId>{referred});
+  j.feed(at_us(13'150'000), in::Connected{referred});
+  EXPECT_EQ(j.subscribed[referred.value], StripeMask{0b0010});
+  EXPECT_EQ(j.queries, queries) << "no need to ask the bootstrap";
 }
 
 }  // namespace

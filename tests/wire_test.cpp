@@ -75,8 +75,9 @@ std::vector<Sample> samples() {
       {"Report", Report{36, 2, NetCoord{0.0f, -0.0f, 1e30f}, {StripeOffer{1, 350, 2, 0xFFFF}, StripeOffer{255, 0, 0, 3}, StripeOffer{7, 65535, 255, 0}}}},
       {"Ping", Ping{0xDEADBEEF, std::numeric_limits<std::int64_t>::min()}},
       {"Pong", Pong{7, std::numeric_limits<std::int64_t>::max(), 900, 255, 3, 0xFFFFFFFFu, NetCoord{}}},
-      {"Subscribe", Subscribe{0xF0F0F0F0, ChunkSeq{~0ULL}, 9, 2}},
-      {"SubscribeAck", SubscribeAck{0b0101, 0b1010}},
+      {"Subscribe", Subscribe{0xF0F0F0F0, ChunkSeq{~0ULL}, 9, 2, NatClass::kSymmetric}},
+      {"SubscribeAck", SubscribeAck{0b0101, 0b1010, {}}},
+      {"SubscribeAckWithReferrals", SubscribeAck{0b0001, 0b0010, candidates(2)}},
       {"Unsubscribe", Unsubscribe{1u << 31}},
       {"Evict", Evict{0b11, PeerId{123456789}}},
       {"Want", Want{ChunkSeq{77}}},
@@ -244,7 +245,8 @@ TEST(WireLayout, ControlMessageSizesAreThoseOfTheSpecification) {
       {JoinRequest{}, 17},   {welcome(0), 47},      {welcome(2), 47 + 2 * c},
       {CandidateQuery{}, 9}, {CandidateList{}, 4},  {CandidateList{candidates(5)}, 4 + 5 * c},
       {Report{}, 19},        {Ping{}, 14},          {Pong{}, 37},
-      {Subscribe{}, 17},     {SubscribeAck{}, 10},  {Unsubscribe{}, 6},
+      {Subscribe{}, 18},     {SubscribeAck{}, 12},  {Unsubscribe{}, 6},
+      {SubscribeAck{0, 1, candidates(3)}, 12 + 3 * c},
       {Evict{}, 14},         {Want{}, 10},          {NotHave{}, 10},
       {Leave{}, 2},
   };
@@ -272,10 +274,10 @@ TEST(WireLayout, NoFrameExceeds16KiB) {
 
 TEST(WireLayout, AFrameIsVersionThenTypeThenLittleEndianFields) {
   const Bytes ping = only_frame(Ping{0x04030201, 0x0C0B0A0908070605});
-  EXPECT_EQ(ping, (Bytes{1, 6, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+  EXPECT_EQ(ping, (Bytes{2, 6, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
 
   const Bytes join = only_frame(JoinRequest{0x0102, NatClass::kCone, NetCoord{1.0f, -2.0f, 0.5f}});
-  EXPECT_EQ(join, (Bytes{1, 1, 0x02, 0x01, 1,                //
+  EXPECT_EQ(join, (Bytes{2, 1, 0x02, 0x01, 1,                //
                          0x00, 0x00, 0x80, 0x3F,             // 1.0f
                          0x00, 0x00, 0x00, 0xC0,             // -2.0f
                          0x00, 0x00, 0x00, 0x3F}));          // 0.5f
@@ -288,7 +290,7 @@ TEST(WireLayout, AChunkFragmentIsHeaderThenSignatureInFragmentZeroThenItsSlice) 
   const Bytes& second = frames[1];
   EXPECT_EQ(first.size(), kMaxWireMessage);
   EXPECT_EQ(second.size(), kFragmentHeaderSize + 2);
-  EXPECT_EQ(first[0], 1);
+  EXPECT_EQ(first[0], 2);
   EXPECT_EQ(first[1], 14);
   EXPECT_EQ(first[2], 0x02);                   // seq, little-endian
   EXPECT_EQ(first[3], 0x01);
@@ -480,7 +482,7 @@ TEST(WireErrors, ABytePastTheLastFieldIsReportedAsTrailing) {
 TEST(WireErrors, AnyOtherVersionIsRejected) {
   for (const auto& s : samples()) {
     const Bytes frame = encode(s.message).front();
-    for (std::uint8_t version : {0, 2, 255}) {
+    for (std::uint8_t version : {0, 1, 3, 255}) {
       EXPECT_EQ(decode_error(with_byte(frame, 0, version)), WireError::kBadVersion) << s.name;
     }
   }
@@ -534,6 +536,9 @@ TEST(WireErrors, OutOfRangeFieldsAreRejected) {
   put_le(zero_group, 19, 0, 2);
   EXPECT_EQ(decode_error(zero_group), WireError::kBadValue) << "zero chunks per group";
   EXPECT_EQ(decode_error(with_byte(w, 47 + 16, 9)), WireError::kBadValue) << "candidate NatClass";
+  EXPECT_EQ(decode_error(with_byte(only_frame(Subscribe{}), 17, 4)), WireError::kBadValue) << "subscriber NatClass";
+  const Bytes ack = only_frame(SubscribeAck{0, 1, candidates(1)});
+  EXPECT_EQ(decode_error(with_byte(ack, 12 + 16, 9)), WireError::kBadValue) << "referral NatClass";
 
   const Bytes chunk = encode(chunk_data(1, 10)).front();
   EXPECT_EQ(decode_error(with_byte(chunk, kOffFlags, 0b100)), WireError::kBadValue) << "flags";
@@ -591,6 +596,8 @@ TEST(WireEncode, RefusesWhatTheReceiverWouldReject) {
       {"33 stripe offers", Report{0, 0, NetCoord{}, std::vector<StripeOffer>(33)}},
       {"infinite coordinate", Pong{0, 0, 0, 0, 0, 0, NetCoord{0, 0, INFINITY}}},
       {"NatClass out of range", JoinRequest{0, static_cast<NatClass>(7), NetCoord{}}},
+      {"subscriber NatClass out of range", Subscribe{0, ChunkSeq{}, 0, 0, static_cast<NatClass>(4)}},
+      {"too many referrals", SubscribeAck{0, 1, candidates(kMaxCandidates + 1)}},
       {"no chunk", ChunkData{}},
       {"chunk over 8 MiB", ChunkData{std::make_shared<const Chunk>(huge), 0, false}},
   };
