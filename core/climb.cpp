@@ -72,7 +72,8 @@ void Engine::climb() {
   sub.stripes = StripeMask{1} << worst_index;
   sub.capacity_slots = downstream_.capacity();
   sub.nat = config_.nat;
-  sub.depth = worst->depth;  // the new parent must be shallower than us: never our descendant
+  // The new parent must be shallower than us: never our descendant, and never a step down.
+  sub.depth = static_cast<std::uint8_t>(worst->depth - 1);
   sub.from_seq = seen_any_ ? next(newest_seen_) : group_start_;
   send(best->info.peer, sub);
 }

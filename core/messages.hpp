@@ -107,8 +107,9 @@ struct Pong {
   bool operator==(const Pong&) const = default;
 };
 
-// "Push me these stripes, starting at from_seq." depth is the subscriber's depth before it lost
-// its parent; a parent at that depth or deeper could be its own descendant and refuses.
+// "Push me these stripes, starting at from_seq." depth (0: any) is the deepest parent the
+// subscriber takes: its depth before it lost its parent, as a deeper parent could be its own
+// descendant, or its depth less one when it climbs.
 struct Subscribe {
   StripeMask stripes = 0;
   ChunkSeq from_seq;

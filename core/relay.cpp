@@ -61,9 +61,11 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
     if (!(sub.stripes & bit)) continue;
     const StripeIndex stripe{s};
     const std::uint8_t my_depth = depth_of(stripe);
-    // We can only relay a stripe we receive, and a re-parenting peer must not adopt a node at
-    // or below its old depth: that node could be its own descendant.
-    if (my_depth == 255 || (sub.depth != 0 && my_depth >= sub.depth && !is_source())) {
+    // We can only relay a stripe we receive, and a re-parenting peer must not adopt a node
+    // below its old depth: that node could be its own descendant. One at its old depth cannot
+    // be (descendants are deeper), and refusing those too kept a strong relay near the source
+    // from its own level, where most of the places near the source are.
+    if (my_depth == 255 || (sub.depth != 0 && my_depth > sub.depth && !is_source())) {
       ack.rejected |= bit;
       continue;
     }

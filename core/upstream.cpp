@@ -81,7 +81,7 @@ std::vector<Assignment> choose_upstreams(CandidatePool& pool, const ChoiceInputs
     for (Option& option : options) {
       const CandidateInfo& c = option.candidate->info;
       if (c.spare_slots == 0 || !(c.stripes & (StripeMask{1} << s))) continue;
-      const bool respects_depth = depth_limit == 0 || c.depth < depth_limit;
+      const bool respects_depth = depth_limit == 0 || c.depth <= depth_limit;
       const double score = option.delay_ms + kSameParentPenaltyMs * option.stripes_taken;
       // A candidate that cannot be our descendant always beats one that might be.
       if (!best || (respects_depth && !best_respects_depth) ||

@@ -452,5 +452,27 @@ TEST(EngineHandDriven, ARefusedPeerSubscribesWhereTheRefusalReferredIt) {
   EXPECT_EQ(j.queries, queries) << "no need to ask the bootstrap";
 }
 
+// Loop avoidance: a peer that lost its parent while it had children says the depth it had,
+// and only a parent deeper than that (which could be one of its descendants) refuses it. One at
+// the same depth takes it: descendants are deeper.
+TEST(EngineHandDriven, AReparentingPeerIsRefusedOnlyByParentsDeeperThanItWas) {
+  const StreamParams p{};
+  Joiner j(4 * p.bitrate_bps);
+  join_and_play_three_seconds(j, p);  // pushed with hops 2: we are at depth 2 in every stripe
+  const std::vector<std::tuple<PeerId, std::uint8_t, bool>> cases = {
+      {PeerId{50}, 0, true},   // no limit
+      {PeerId{51}, 3, true},   // was deeper than us
+      {PeerId{52}, 2, true},   // was at our depth: we cannot be its descendant
+      {PeerId{53}, 1, false},  // was shallower: we might be
+  };
+  for (const auto& [peer, depth, accepted] : cases) {
+    j.feed(at_us(13'000'000), in::Connected{peer});
+    j.feed(at_us(13'000'000), in::Received{peer, Subscribe{0b0100, ChunkSeq{130}, 0, depth}});
+    ASSERT_EQ(j.acks.back().first, peer);
+    EXPECT_EQ(j.acks.back().second.accepted, accepted ? 0b0100u : 0u) << "limit " << int(depth);
+    EXPECT_EQ(j.acks.back().second.rejected, accepted ? 0u : 0b0100u) << "limit " << int(depth);
+  }
+}
+
 }  // namespace
 }  // namespace potok
