@@ -32,7 +32,6 @@ class ChildOffers {
              std::size_t max, std::vector<CandidateInfo>& out);
   // Forgets peers that are no longer children in any stripe.
   void prune(const Downstream& children);
-  std::size_t size() const { return offers_.size(); }
 
  private:
   struct Offer {
