@@ -68,14 +68,8 @@ void Engine::climb() {
   }
   if (!best) return;
   worst->moving_to = best->info.peer;
-  Subscribe sub;
-  sub.stripes = StripeMask{1} << worst_index;
-  sub.capacity_slots = downstream_.capacity();
-  sub.nat = config_.nat;
   // The new parent must be shallower than us: never our descendant, and never a step down.
-  sub.depth = static_cast<std::uint8_t>(worst->depth - 1);
-  sub.from_seq = seen_any_ ? next(newest_seen_) : group_start_;
-  send(best->info.peer, sub);
+  send(best->info.peer, subscription(StripeMask{1} << worst_index, static_cast<std::uint8_t>(worst->depth - 1)));
 }
 
 }  // namespace potok

@@ -127,6 +127,9 @@ class Engine {
   void on_evict(PeerId from, const Evict& evict);
   void probe(int count);
   void choose_parents();
+  // A Subscribe for a move (the old parent still feeds us): from the chunk after the newest we
+  // know, taking parents no deeper than `depth` (0: any). choose_parents sets its own from_seq.
+  Subscribe subscription(StripeMask stripes, std::uint8_t depth) const;
   void consider_current_parents();
   void lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason);
   void check_upstreams();

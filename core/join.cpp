@@ -138,10 +138,7 @@ void Engine::choose_parents() {
   // parent there is: it never goes stale.
   if (Candidate* boot = candidates_.find(config_.bootstrap)) boot->heard_at = now_;
   for (const Assignment& a : choose_upstreams(candidates_, in)) {
-    Subscribe sub;
-    sub.stripes = a.stripes;
-    sub.capacity_slots = downstream_.capacity();
-    sub.nat = config_.nat;
+    Subscribe sub = subscription(a.stripes, 0);
     std::uint8_t depth_limit = 0;
     ChunkSeq from = playout_.started() ? playout_.next() : group_start_;
     for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
@@ -297,13 +294,18 @@ void Engine::on_evict(PeerId from, const Evict& evict) {
   hint.stripes = moving;
   hint.nat = NatClass::kOpen;  // unknown: the connect attempt will tell
   candidates_.offer(hint, now_);
+  // Depth 0: the newcomer's only parent in these stripes is our old one, so not our descendant.
+  send(evict.suggested, subscription(moving, 0));
+}
+
+Subscribe Engine::subscription(StripeMask stripes, std::uint8_t depth) const {
   Subscribe sub;
-  sub.stripes = moving;
-  sub.capacity_slots = downstream_.capacity();
-  sub.nat = config_.nat;
-  sub.depth = 0;  // the newcomer's only parent in these stripes is our old one: not our descendant
+  sub.stripes = stripes;
   sub.from_seq = seen_any_ ? next(newest_seen_) : group_start_;
-  send(evict.suggested, sub);
+  sub.capacity_slots = downstream_.capacity();
+  sub.depth = depth;
+  sub.nat = config_.nat;
+  return sub;
 }
 
 bool Engine::abandon_move(StripeIndex stripe) {

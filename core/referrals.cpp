@@ -11,7 +11,6 @@ void ChildOffers::subscribed(PeerId child, NatClass nat) {
 void ChildOffers::reported(PeerId child, const Report& report) {
   Offer* offer = offers_.find(child);
   if (!offer) return;
-  offer->reported = true;
   offer->coord = report.coord;
   offer->stripes = report.stripes;
 }
@@ -24,7 +23,7 @@ void ChildOffers::refer(StripeIndex stripe, const Downstream& children, PeerId a
     if (added >= max) return;
     if (child.peer == asker || child.leaving()) continue;
     Offer* offer = offers_.find(child.peer);
-    if (!offer || !offer->reported || stripe.value >= offer->stripes.size()) continue;
+    if (!offer || stripe.value >= offer->stripes.size()) continue;
     StripeOffer& here = offer->stripes[stripe.value];
     if (here.room == 0 || here.depth == 255 || !can_connect(asker_nat, offer->nat)) continue;
     --here.room;

@@ -36,9 +36,8 @@ class ChildOffers {
  private:
   struct Offer {
     NatClass nat = NatClass::kOpen;
-    bool reported = false;
     NetCoord coord;
-    std::vector<StripeOffer> stripes;
+    std::vector<StripeOffer> stripes;  // empty until the child's first report
   };
   PeerMap<Offer> offers_;
 };
