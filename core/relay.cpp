@@ -46,7 +46,7 @@ std::uint32_t Engine::reported_delay_ms() const {
 }
 
 // Enough that most refused peers find a place below, few enough that a joiner refused in
-// every stripe gets a short answer (at most 8 referrals, 184 bytes).
+// every stripe gets a short answer (with 4 stripes, at most 8 referrals: 184 bytes).
 constexpr std::size_t kReferralsPerStripe = 2;
 
 void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
