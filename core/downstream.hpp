@@ -35,6 +35,7 @@ class Downstream {
   void reset(std::uint8_t stripe_count, std::uint16_t capacity_slots, std::uint8_t rotation = 0);
   std::uint16_t capacity() const { return capacity_; }
   std::uint16_t used() const { return used_; }  // children that stay; leaving ones not counted
+  std::uint16_t fed() const { return used_ + leaving_; }  // every child we still push to
   std::uint16_t spare() const { return used_ >= capacity_ ? 0 : capacity_ - used_; }
   // Children `stripe` may take: capacity / stripes, plus one for the first (capacity mod
   // stripes) stripes counted from the rotation. The quotas add up to the capacity.

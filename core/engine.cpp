@@ -54,6 +54,9 @@ void Engine::handle_input(Input input) {
         }
       },
       input.event);
+  // On every input, not on ticks alone: a busy relay's driver may never need to wake it, and
+  // children it evicted were then fed long past their grace.
+  downstream_.expire_leaving(now_, config_.tuning.eviction_grace);
   if (join_state_ == JoinState::kJoined && !is_source()) {
     advance_playout();
     check_upstreams();
@@ -203,8 +206,6 @@ void Engine::on_timer() {
   // Unanswered: the bootstrap is busy or the message was lost.
   if (join_state_ == JoinState::kAwaitingWelcome && now_ - join_sent_at_ >= config_.tuning.join_retry)
     send_join_request();
-  downstream_.expire_leaving(now_, config_.tuning.eviction_grace);
-  if (now_ >= next_report_at_) send_report();
 }
 
 Instant Engine::next_wake() const {
@@ -254,7 +255,7 @@ void Engine::keep_links_alive() {
     if (up.state != StripeUpstream::State::kActive) continue;
     const Link* link = links_.find(up.parent);
     if (link && link->up && now_ - link->last_sent >= config_.tuning.keepalive)
-      send(up.parent, Ping{0, us_of(now_)});
+      send(up.parent, Ping{kKeepaliveNonce, us_of(now_)});
   }
   std::vector<PeerId> silent;
   for (std::uint8_t s = 0; s < downstream_.stripe_count(); ++s) {

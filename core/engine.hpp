@@ -147,6 +147,10 @@ class Engine {
   // The smallest mean delay among the other stripes that have measured one (max() if none).
   Duration fastest_other_stripe(StripeIndex stripe) const;
   void send_report();
+  std::uint32_t fresh_nonce() {  // never the keepalive's
+    if (next_nonce_ == kKeepaliveNonce) ++next_nonce_;
+    return next_nonce_++;
+  }
   void maybe_start_climb();
   void climb();
   std::optional<StripeIndex> climb_stripe() const;

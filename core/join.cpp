@@ -83,7 +83,7 @@ void Engine::probe(int count) {
   for (int i = 0; i < count && i < static_cast<int>(order.size()); ++i) {
     Candidate* c = order[i];
     c->probing = true;
-    c->nonce = next_nonce_++;
+    c->nonce = fresh_nonce();
     send(c->info.peer, Ping{c->nonce, us_of(now_)});
   }
 }

@@ -91,8 +91,11 @@ struct Report {
   bool operator==(const Report&) const = default;
 };
 
+// A Ping with this nonce is a keepalive: the receiver only notes that it heard from the sender.
+// Any other nonce asks for a Pong.
+inline constexpr std::uint32_t kKeepaliveNonce = 0;
 struct Ping {
-  std::uint32_t nonce = 0;
+  std::uint32_t nonce = kKeepaliveNonce;
   std::int64_t sent_us = 0;  // sender's clock, echoed back
   bool operator==(const Ping&) const = default;
 };

@@ -128,7 +128,8 @@ bool Engine::take_repair_budget(std::uint64_t bytes) {
   const double bootstrap_bps = is_source() ? (config_.tuning.welcome_budget + config_.tuning.query_budget) *
                                                  static_cast<double>(params_.bitrate_bps)
                                            : 0.0;
-  const double committed_bps = downstream_.used() * params_.stripe_bps() + bootstrap_bps;
+  // Evicted children are fed until they move: their stripes are as committed as the others'.
+  const double committed_bps = downstream_.fed() * params_.stripe_bps() + bootstrap_bps;
   const double usable_bps = static_cast<double>(config_.upload_cap_bps) * config_.tuning.slot_headroom;
   const double spare_Bps = std::max(0.0, usable_bps - committed_bps) / 8;
   const double cap = std::max(kRepairBurstChunks * static_cast<double>(params_.chunk_bytes()),
@@ -148,6 +149,9 @@ void Engine::on_want(PeerId from, const Want& want) {
 }
 
 void Engine::on_ping(PeerId from, const Ping& ping) {
+  // A keepalive only needs to be heard (on_message noted it). Answering each one doubled the
+  // messages a child exchanges with its parents outside the stream, for nothing.
+  if (ping.nonce == kKeepaliveNonce) return;
   Pong pong;
   pong.nonce = ping.nonce;
   pong.echo_us = ping.sent_us;

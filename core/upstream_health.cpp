@@ -43,7 +43,7 @@ void Engine::ping_if_quiet(PeerId parent) {
   Link& link = *found;
   if (now_ - link.last_ping < config_.tuning.liveness_window) return;
   link.last_ping = now_;
-  send(parent, Ping{0, us_of(now_)});
+  send(parent, Ping{fresh_nonce(), us_of(now_)});  // answered: any answer shows it is alive
 }
 
 bool Engine::slower_than_others(StripeIndex stripe) const {

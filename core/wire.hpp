@@ -21,7 +21,8 @@
 
 namespace potok::wire {
 
-inline constexpr std::uint8_t kProtocolVersion = 2;  // 2: Subscribe names its NAT, SubscribeAck refers
+// 3: keepalive Pings go unanswered. 2: Subscribe names its NAT, SubscribeAck refers to children.
+inline constexpr std::uint8_t kProtocolVersion = 3;
 // Largest data-channel message every browser delivers intact.
 inline constexpr std::size_t kMaxWireMessage = 16 * 1024;
 inline constexpr std::size_t kMaxCandidates = 64;                  // per Welcome / CandidateList

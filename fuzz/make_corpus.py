@@ -14,7 +14,7 @@ import os
 import struct
 import sys
 
-VERSION = 2
+VERSION = 3
 MAX_WIRE_MESSAGE = 16 * 1024
 FRAGMENT_HEADER = 36
 SIGNATURE = 64

@@ -200,8 +200,10 @@ TEST(Downstream, RemovingAStayingChildFreesASlotButALeavingOneDoesNot) {
   d.admit(S0, peer(2), 1, t(0));
   d.admit(S0, peer(3), 4, t(0));  // 2 leaving
   ASSERT_EQ(d.used(), 2u);
+  EXPECT_EQ(d.fed(), 3u) << "a leaving child is still pushed to";
   d.remove(S0, peer(2));
   EXPECT_EQ(d.used(), 2u);
+  EXPECT_EQ(d.fed(), 2u);
   EXPECT_FALSE(d.has_child(S0, peer(2)));
   d.remove(S0, peer(1));
   EXPECT_EQ(d.used(), 1u);

@@ -158,10 +158,10 @@ TEST(WireLayout, NoFrameExceeds16KiB) {
 
 TEST(WireLayout, AFrameIsVersionThenTypeThenLittleEndianFields) {
   const Bytes ping = only_frame(Ping{0x04030201, 0x0C0B0A0908070605});
-  EXPECT_EQ(ping, (Bytes{2, 6, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+  EXPECT_EQ(ping, (Bytes{kProtocolVersion, 6, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
 
   const Bytes join = only_frame(JoinRequest{0x0102, NatClass::kCone, NetCoord{1.0f, -2.0f, 0.5f}});
-  EXPECT_EQ(join, (Bytes{2, 1, 0x02, 0x01, 1,                //
+  EXPECT_EQ(join, (Bytes{kProtocolVersion, 1, 0x02, 0x01, 1,  //
                          0x00, 0x00, 0x80, 0x3F,             // 1.0f
                          0x00, 0x00, 0x00, 0xC0,             // -2.0f
                          0x00, 0x00, 0x00, 0x3F}));          // 0.5f
@@ -174,7 +174,7 @@ TEST(WireLayout, AChunkFragmentIsHeaderThenSignatureInFragmentZeroThenItsSlice) 
   const Bytes& second = frames[1];
   EXPECT_EQ(first.size(), kMaxWireMessage);
   EXPECT_EQ(second.size(), kFragmentHeaderSize + 2);
-  EXPECT_EQ(first[0], 2);
+  EXPECT_EQ(first[0], kProtocolVersion);
   EXPECT_EQ(first[1], 14);
   EXPECT_EQ(first[2], 0x02);                   // seq, little-endian
   EXPECT_EQ(first[3], 0x01);
@@ -221,8 +221,9 @@ TEST(WireErrors, ABytePastTheLastFieldIsReportedAsTrailing) {
 TEST(WireErrors, AnyOtherVersionIsRejected) {
   for (const auto& s : samples()) {
     const Bytes frame = encode(s.message).front();
-    for (std::uint8_t version : {0, 1, 3, 255}) {
-      EXPECT_EQ(decode_error(with_byte(frame, 0, version)), WireError::kBadVersion) << s.name;
+    for (int version : {0, kProtocolVersion - 1, kProtocolVersion + 1, 255}) {
+      EXPECT_EQ(decode_error(with_byte(frame, 0, static_cast<std::uint8_t>(version))), WireError::kBadVersion)
+          << s.name;
     }
   }
 }

@@ -1,0 +1,78 @@
+// A relay's engine driven by hand (tests/support/joiner.hpp): what it owes the children that
+// subscribe to it.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "tests/support/joiner.hpp"
+
+namespace potok {
+namespace {
+
+using namespace hand_driven;
+
+constexpr StripeMask kStripe2 = 0b0100;
+
+void subscribe_child(Joiner& j, PeerId child, std::uint16_t capacity_slots, Instant at) {
+  j.feed(at, in::Connected{child});
+  j.feed(at, in::Received{child, Subscribe{kStripe2, ChunkSeq{130}, capacity_slots, 0}});
+}
+
+// A keepalive Ping keeps the child, and goes unanswered: answering each one doubled the
+// messages between children and parents outside the stream. A Ping with a nonce is answered.
+TEST(EngineRelay, AKeepaliveIsHeardButNotAnswered) {
+  const StreamParams p{};
+  Joiner j(4 * p.bitrate_bps);
+  join_and_play_three_seconds(j, p);
+  const PeerId talker{50}, quiet{51};
+  subscribe_child(j, talker, 8, at_us(13'000'000));
+  subscribe_child(j, quiet, 8, at_us(13'000'000));
+  ASSERT_EQ(j.acks.size(), 2u);
+  for (const auto& [child, ack] : j.acks) ASSERT_EQ(ack.accepted, kStripe2);
+  // Five seconds of keepalives from one child only, against a 3 s child timeout; ticks between
+  // them, as a driver gives them, or the engine would think it had been suspended.
+  for (int i = 1; i <= 50; ++i) {
+    const Instant at = at_us(13'000'000 + i * 100'000);
+    if (i % 10 == 0) j.feed(at, in::Received{talker, Ping{kKeepaliveNonce, 0}});
+    else j.feed(at, in::Tick{});
+  }
+  EXPECT_TRUE(j.pongs.empty());
+  EXPECT_TRUE(j.engine().downstream().has_child(StripeIndex{2}, talker)) << "its keepalives were heard";
+  EXPECT_FALSE(j.engine().downstream().has_child(StripeIndex{2}, quiet)) << "silent for 5 s";
+  j.feed(at_us(18'100'000), in::Received{talker, Ping{7, 123}});
+  ASSERT_EQ(j.pongs.size(), 1u);
+  EXPECT_EQ(j.pongs[0].first, talker);
+  EXPECT_EQ(j.pongs[0].second.nonce, 7u);
+  EXPECT_EQ(j.pongs[0].second.echo_us, 123);
+}
+
+// A child displaced by a stronger newcomer is fed for the eviction grace and no longer, even
+// when nothing but traffic reaches the relay: the grace used to end on timer ticks only, which
+// a busy relay's driver need never send, and in the simulator 10x relays then fed 44 children
+// on 36 places, their uplinks seconds behind.
+TEST(EngineRelay, AnEvictedChildIsFedForTheGraceOnlyWithoutTicks) {
+  const StreamParams p{};
+  Joiner j(4 * p.bitrate_bps);  // 14 places: stripe 2 takes 4 children (the rotation starts at our id, 2)
+  const auto parents = join_and_play_three_seconds(j, p);
+  const Instant t_sub = at_us(13'000'000);
+  for (std::uint64_t id = 50; id < 54; ++id) subscribe_child(j, PeerId{id}, 0, t_sub);
+  subscribe_child(j, PeerId{60}, 8, t_sub);  // stronger than all four: displaces one
+  PeerId evicted{};
+  for (const ChildLink& c : j.engine().downstream().children(StripeIndex{2}))
+    if (c.leaving()) evicted = c.peer;
+  ASSERT_NE(evicted, PeerId{}) << "one of the weak children was displaced";
+  j.sent_chunks.clear();
+  push_live(j, p, 130, 190, parents);  // to 19 s, chunks only
+  const Tuning& tuning = j.engine().config().tuning;
+  int fed_in_grace = 0, fed_after = 0;
+  for (const Joiner::Sent& s : j.sent_chunks) {
+    if (s.to != evicted) continue;
+    (s.at < t_sub + tuning.eviction_grace + ms(1) ? fed_in_grace : fed_after) += 1;
+  }
+  EXPECT_GT(fed_in_grace, 0) << "fed while it moves";
+  EXPECT_EQ(fed_after, 0) << "not past the grace";
+  EXPECT_FALSE(j.engine().downstream().has_child(StripeIndex{2}, evicted));
+}
+
+}  // namespace
+}  // namespace potok
