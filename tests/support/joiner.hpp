@@ -37,17 +37,15 @@ class Joiner {
     for (;;) {
       Output o = engine_->poll_output();
       if (std::holds_alternative<out::WakeAt>(o)) break;
-      if (auto* tx = std::get_if<out::Transmit>(&o))
-        if (auto* ping = std::get_if<Ping>(&tx->message)) pings.emplace_back(tx->to, *ping);
       if (auto* c = std::get_if<out::Connect>(&o)) connects.push_back(c->peer);
       if (auto* tx = std::get_if<out::Transmit>(&o)) {
+        if (auto* ping = std::get_if<Ping>(&tx->message)) pings.emplace_back(tx->to, *ping);
         if (auto* sub = std::get_if<Subscribe>(&tx->message)) subscribed[tx->to.value] |= sub->stripes;
         if (auto* ack = std::get_if<SubscribeAck>(&tx->message)) acks.emplace_back(tx->to, *ack);
         if (std::holds_alternative<CandidateQuery>(tx->message)) ++queries;
         if (auto* pong = std::get_if<Pong>(&tx->message)) pongs.emplace_back(tx->to, *pong);
-        if (auto* nh = std::get_if<NotHave>(&tx->message)) not_have.emplace_back(tx->to, nh->seq.value);
         if (auto* data = std::get_if<ChunkData>(&tx->message))
-          sent_chunks.push_back({tx->to, data->chunk->header.seq.value, data->repair, now});
+          sent_chunks.push_back({tx->to, data->chunk->header.seq.value, now});
         if (auto* want = std::get_if<Want>(&tx->message)) {
           first_want.emplace(want->seq.value, now);
           wants.push_back({want->seq.value, tx->to});
@@ -73,11 +71,9 @@ class Joiner {
   std::map<std::uint64_t, StripeMask> subscribed;
   std::vector<std::pair<PeerId, SubscribeAck>> acks;  // our answers to subscribers
   std::vector<std::pair<PeerId, Pong>> pongs;          // our answers to Pings
-  std::vector<std::pair<PeerId, std::uint64_t>> not_have;  // Wants we refused: peer, seq
   struct Sent {
     PeerId to;
     std::uint64_t seq;
-    bool repair;
     Instant at;
   };
   std::vector<Sent> sent_chunks;
