@@ -21,7 +21,7 @@ struct Tuning {
   Duration silence_grace = ms(400);     // beyond one stripe period, before a parent is suspect
   Duration liveness_window = ms(1000);  // at most one "are you there" Ping per quiet parent per window
   Duration stall_limit = ms(3000);      // how long a live but silent parent may stall a stripe
-  Duration keepalive = ms(1000);        // a child says something to each parent at least this often
+  Duration keepalive = ms(1000);        // liveness sweep period: a child quiet toward a parent for half of it pings
   Duration child_timeout = ms(3000);    // a child heard nothing from for this long is gone
   int late_streak_limit = 3;            // chunks in a row that missed our deadline via one parent
   Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it

@@ -250,11 +250,14 @@ Instant Engine::next_wake() const {
 void Engine::keep_links_alive() {
   // Transports do not always tell us a peer vanished (a crashed tab, a dead NAT mapping), so
   // children keep saying something to their parents, and parents drop the children that stop.
+  // Half a period of quiet, not a whole one: a message sent just after one sweep would
+  // otherwise put the next ping two periods after it (with a 1.5 s period, as long as the child
+  // timeout). So a parent hears from each child at least every 1.5 periods.
   next_liveness_sweep_ = now_ + config_.tuning.keepalive;
   for (const StripeUpstream& up : stripes_) {
     if (up.state != StripeUpstream::State::kActive) continue;
     const Link* link = links_.find(up.parent);
-    if (link && link->up && now_ - link->last_sent >= config_.tuning.keepalive)
+    if (link && link->up && now_ - link->last_sent >= config_.tuning.keepalive / 2)
       send(up.parent, Ping{kKeepaliveNonce, us_of(now_)});
   }
   std::vector<PeerId> silent;

@@ -39,6 +39,7 @@ class Joiner {
       if (std::holds_alternative<out::WakeAt>(o)) break;
       if (auto* c = std::get_if<out::Connect>(&o)) connects.push_back(c->peer);
       if (auto* tx = std::get_if<out::Transmit>(&o)) {
+        sent_to[tx->to.value].push_back(now);
         if (auto* ping = std::get_if<Ping>(&tx->message)) pings.emplace_back(tx->to, *ping);
         if (auto* sub = std::get_if<Subscribe>(&tx->message)) subscribed[tx->to.value] |= sub->stripes;
         if (auto* ack = std::get_if<SubscribeAck>(&tx->message)) acks.emplace_back(tx->to, *ack);
@@ -77,6 +78,7 @@ class Joiner {
     Instant at;
   };
   std::vector<Sent> sent_chunks;
+  std::map<std::uint64_t, std::vector<Instant>> sent_to;  // peer -> when we sent it anything
   std::vector<Played> delivered;
   Instant started_at = kNever;
   int skipped = 0;
