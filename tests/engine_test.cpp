@@ -115,6 +115,14 @@ TEST_P(EngineSwarm, HonestPeersReportNoViolationsAndNeverRunAway) {
   }
 }
 
+// "Wake me at T" with T already past means a timer went wrong (kNever plus a slack wrapped
+// around once); the driver wakes such an engine at once, over and over.
+TEST_P(EngineSwarm, NoEngineAsksToBeWokenBeforeNow) {
+  std::vector<PeerId> everyone = swarm_->peers();
+  everyone.push_back(MiniSwarm::source());
+  for (PeerId p : everyone) EXPECT_EQ(swarm_->log(p).wakes_before_now, 0u) << name_of(p);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engine, EngineSwarm,
                          ::testing::Values(Shape{"OnePeer", 1, 20}, Shape{"TwoPeers", 2, 20},
                                            Shape{"FourPeers", 4, 25}, Shape{"EightPeers", 8, 30}),

@@ -80,6 +80,7 @@ struct NodeLog {
   Instant joined_at = kNever;
   std::uint64_t outputs = 0;
   bool runaway = false;  // one input produced outputs without end (an engine bug)
+  std::uint64_t wakes_before_now = 0;  // WakeAt in the past: a timer sum that overflowed, say
 
   int count(out::EventKind kind) const {
     int n = 0;
@@ -264,6 +265,7 @@ class MiniSwarm {
     for (std::uint64_t i = 0; i < kMaxOutputsPerInput; ++i) {
       Output o = n.engine->poll_output();
       if (const auto* wake = std::get_if<out::WakeAt>(&o)) {
+        if (wake->at < now_) ++n.log.wakes_before_now;
         // An engine that asks for "now" again is woken a millisecond later, so time advances.
         const Instant at = wake->at == kNever ? kNever : (wake->at > now_ ? wake->at : now_ + ms(1));
         n.wake_at = at;
