@@ -250,7 +250,7 @@ Instant Engine::next_wake() const {
   if (playout_.started() && seen_any_) {
     int scanned = 0;
     for (ChunkSeq s = first_gap(); s <= newest_seen_ && scanned < 64; s = next(s), ++scanned) {
-      if (!buffer_.has(s)) wake = std::min(wake, next_repair_at(s));
+      if (!buffer_.has(s)) wake = std::min(wake, repair_wake(s));
     }
   }
   return std::max(wake, now_);

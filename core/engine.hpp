@@ -172,6 +172,7 @@ class Engine {
   std::int64_t estimated_capture_us(ChunkSeq seq) const;
   Instant repair_trigger(ChunkSeq seq) const;
   Instant next_repair_at(ChunkSeq seq) const;
+  Instant repair_wake(ChunkSeq seq) const;  // when to be woken for it: not in a loop
   ChunkSeq first_gap() const;  // the first chunk from the playhead on that we lack
   Instant head_deadline() const;
   // A chunk we lack that holds back the start of playback (see maybe_start_playout).

@@ -282,6 +282,15 @@ Instant Engine::next_repair_at(ChunkSeq seq) const {
   return it->second.refused ? now_ : it->second.asked_at + kRepairRetryAfter;
 }
 
+Instant Engine::repair_wake(ChunkSeq seq) const {
+  // Refused, with nobody left to ask, a chunk is due again at once: it is tried on every input
+  // (a new parent may turn up in any of them), but wakes us only every kRepairRetryAfter. As a
+  // wake-up it asked for "now" and was woken every millisecond until its deadline.
+  const Instant due = next_repair_at(seq);
+  const auto it = repairs_.find(seq.value);
+  return it == repairs_.end() ? due : std::max(due, it->second.not_before);
+}
+
 PeerId Engine::repair_helper(StripeIndex stripe, const RepairState& r) const {
   // First the fastest other parent: parents receive every stripe, so they hold the chunk if
   // they are ahead of us. But they relay to full slots and often have no upload left for

@@ -33,10 +33,14 @@ class Joiner {
   // Parents answer every Ping that asks for an answer (not keepalives) at once: they are alive.
   void feed(Instant now, decltype(Input::event) event) {
     engine_->handle_input(Input{now, std::move(event)});
+    last_input_at = now;
     std::vector<std::pair<PeerId, Ping>> pings;
     for (;;) {
       Output o = engine_->poll_output();
-      if (std::holds_alternative<out::WakeAt>(o)) break;
+      if (const auto* wake = std::get_if<out::WakeAt>(&o)) {
+        wake_at = wake->at;
+        break;
+      }
       if (auto* c = std::get_if<out::Connect>(&o)) connects.push_back(c->peer);
       if (auto* tx = std::get_if<out::Transmit>(&o)) {
         sent_to[tx->to.value].push_back(now);
@@ -62,6 +66,18 @@ class Joiner {
     for (const auto& [to, ping] : pings)
       if (to != kBootstrap && !muted.count(to) && ping.nonce != kKeepaliveNonce)
         feed(now, in::Received{to, Pong{ping.nonce, ping.sent_us, 100, 1, 0, 0, NetCoord{}}});
+  }
+
+  // Ticks the engine whenever it asked to be woken, up to `until`, as the simulator does: a
+  // wake-up for a time already past comes a millisecond later. Returns how many ticks it took.
+  int run_timers_until(Instant until, int limit = 100'000) {
+    int ticks = 0;
+    for (; ticks < limit && wake_at != kNever; ++ticks) {
+      const Instant at = std::max(wake_at, last_input_at + ms(1));
+      if (at > until) break;
+      feed(at, in::Tick{});
+    }
+    return ticks;
   }
 
   struct Played {
@@ -92,6 +108,8 @@ class Joiner {
     Instant at;
   };
   std::vector<Loss> given_up;
+  Instant wake_at = kNever;  // the engine's last WakeAt
+  Instant last_input_at = kLongAgo;
 
   const Engine& engine() const { return *engine_; }
 
