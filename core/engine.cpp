@@ -226,9 +226,15 @@ Instant Engine::next_wake() const {
   const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
   bool any_unassigned = false;
   for (const auto& s : stripes_) {
+    // The end of the stall limit lets an orphaned stripe take parents that might be our
+    // descendants, and makes those that refused it for depth worth asking again.
+    if (s.state != StripeUpstream::State::kActive && s.depth_before_loss != 0) {
+      const Instant relax = s.orphaned_since + config_.tuning.stall_limit + Duration{1};
+      if (relax > now_) wake = std::min(wake, relax);
+    }
     switch (s.state) {
       case StripeUpstream::State::kPending:
-        wake = std::min(wake, s.since + config_.tuning.subscribe_timeout);
+        wake = std::min(wake, subscribe_due(s));
         break;
       case StripeUpstream::State::kActive:
       {

@@ -135,7 +135,7 @@ class Engine {
   void check_upstreams();
   Instant next_query_at() const;
   void keep_links_alive();  // keepalives to parents, and forget children that went silent
-  bool subscribe_overdue(const StripeUpstream& up) const;
+  Instant subscribe_due(const StripeUpstream& up) const;
   void remember_former_parent(StripeUpstream& up) const;
   bool seems_gone(PeerId parent, out::LossReason reason) const;  // evidence that it left
   bool abandon_move(StripeIndex stripe);

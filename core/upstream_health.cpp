@@ -19,14 +19,14 @@ bool Engine::seems_gone(PeerId parent, out::LossReason reason) const {
   }
 }
 
-bool Engine::subscribe_overdue(const StripeUpstream& up) const {
+Instant Engine::subscribe_due(const StripeUpstream& up) const {
   // The answer is due a while after the Subscribe could go out, not after we chose: setting up
   // a transport to a far peer takes two round trips, which alone may use most of the timeout.
   // A transport that does not come up within the timeout is not waited for either: the peer
   // may have left, and ICE takes seconds to say so.
   const Link* link = links_.find(up.parent);
-  if (!link || !link->up) return now_ - up.since >= config_.tuning.subscribe_timeout;
-  return now_ - std::max(up.since, link->up_since) >= config_.tuning.subscribe_timeout;
+  if (!link || !link->up) return up.since + config_.tuning.subscribe_timeout;
+  return std::max(up.since, link->up_since) + config_.tuning.subscribe_timeout;
 }
 
 bool Engine::parent_alive(PeerId parent) const {
@@ -75,7 +75,7 @@ void Engine::check_upstreams() {
   bool changed = false;
   for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
     StripeUpstream& up = stripes_[s];
-    if (up.state == StripeUpstream::State::kPending && subscribe_overdue(up)) {
+    if (up.state == StripeUpstream::State::kPending && now_ >= subscribe_due(up)) {
       lose_parent(StripeIndex{s}, true, out::LossReason::kNoAnswer);
       changed = true;
       continue;
