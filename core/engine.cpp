@@ -228,10 +228,8 @@ Instant Engine::next_wake() const {
   for (const auto& s : stripes_) {
     // The end of the stall limit lets an orphaned stripe take parents that might be our
     // descendants, and makes those that refused it for depth worth asking again.
-    if (s.state != StripeUpstream::State::kActive && s.depth_before_loss != 0) {
-      const Instant relax = s.orphaned_since + config_.tuning.stall_limit + Duration{1};
-      if (relax > now_) wake = std::min(wake, relax);
-    }
+    if (s.state != StripeUpstream::State::kActive && s.depth_before_loss != 0 && depth_rule_ends(s) > now_)
+      wake = std::min(wake, depth_rule_ends(s));
     switch (s.state) {
       case StripeUpstream::State::kPending:
         wake = std::min(wake, subscribe_due(s));

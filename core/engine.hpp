@@ -136,6 +136,7 @@ class Engine {
   Instant next_query_at() const;
   void keep_links_alive();  // keepalives to parents, and forget children that went silent
   Instant subscribe_due(const StripeUpstream& up) const;
+  Instant depth_rule_ends(const StripeUpstream& up) const;  // from then on, an orphan takes anyone
   void remember_former_parent(StripeUpstream& up) const;
   bool seems_gone(PeerId parent, out::LossReason reason) const;  // evidence that it left
   bool abandon_move(StripeIndex stripe);

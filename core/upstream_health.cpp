@@ -29,6 +29,12 @@ Instant Engine::subscribe_due(const StripeUpstream& up) const {
   return std::max(up.since, link->up_since) + config_.tuning.subscribe_timeout;
 }
 
+Instant Engine::depth_rule_ends(const StripeUpstream& up) const {
+  // Strictly past the stall limit. check_upstreams and next_wake share it, so the wake-up
+  // cannot fall a microsecond before the check acts.
+  return up.orphaned_since + config_.tuning.stall_limit + Duration{1};
+}
+
 bool Engine::parent_alive(PeerId parent) const {
   const Link* found = links_.find(parent);
   if (!found || !found->up) return false;
@@ -80,8 +86,7 @@ void Engine::check_upstreams() {
       changed = true;
       continue;
     }
-    if (up.state != StripeUpstream::State::kActive && up.depth_before_loss != 0 &&
-        now_ - up.orphaned_since > config_.tuning.stall_limit) {
+    if (up.state != StripeUpstream::State::kActive && up.depth_before_loss != 0 && now_ >= depth_rule_ends(up)) {
       // Nobody shallower has room. Take anyone: should that close a loop, the loop receives
       // nothing, stalls, and breaks itself at the stall limit.
       up.depth_before_loss = 0;
