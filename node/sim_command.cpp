@@ -25,7 +25,7 @@ Options:
   --report FILE      write the JSON report to FILE
   --plots DIR        write SVG plots (latency CDF, upload, depth, continuity) into DIR
   --threads N        1 or 2 (default 2); the result does not depend on it
-  --quiet            no progress bar and no summary on stderr
+  --quiet            nothing on stderr but errors (no header, progress bar or summary)
   -h, --help         this text
 )";
 
@@ -64,9 +64,10 @@ int run_sim_command(const std::vector<std::string>& argv) {
     return 2;
   }
 
-  std::fprintf(stderr, "potok sim: %u peers, %.0f s simulated, seed %llu%s\n", scenario.peers,
-               scenario.duration_s, static_cast<unsigned long long>(scenario.seed),
-               scenario.churn ? ", churn" : "");
+  if (!quiet)
+    std::fprintf(stderr, "potok sim: %u peers, %.0f s simulated, seed %llu%s\n", scenario.peers,
+                 scenario.duration_s, static_cast<unsigned long long>(scenario.seed),
+                 scenario.churn ? ", churn" : "");
   sim::Swarm swarm(scenario, threads);
   sim::ProgressBar bar("simulating", scenario.duration_s, stderr,
                        quiet ? sim::ProgressBar::Mode::Never : sim::ProgressBar::Mode::Auto);
@@ -83,8 +84,8 @@ int run_sim_command(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "potok sim: %s\n", error.c_str());
     return 1;
   }
-  if (report) std::fprintf(stderr, "report: %s\n", report->c_str());
-  if (plots) std::fprintf(stderr, "plots: %s/\n", plots->c_str());
+  if (report && !quiet) std::fprintf(stderr, "report: %s\n", report->c_str());
+  if (plots && !quiet) std::fprintf(stderr, "plots: %s/\n", plots->c_str());
   return 0;
 }
 

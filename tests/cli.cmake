@@ -4,6 +4,7 @@
 # tests/expect_ok.sh   CMD... -- REGEX : exit 0 and REGEX on stdout (help goes to stdout)
 # tests/expect_fail.sh CMD... -- REGEX : exit 1..125 (no crash or signal), no sanitizer report,
 #                                        and REGEX on one line of stderr
+# tests/expect_quiet.sh CMD... -- FILE : exit 0, nothing on stderr, and FILE written
 # For a bad value the message must name both the option and the value it refused, on one line
 # (either order): a usage dump alone, which names every option, must not pass.
 
@@ -16,6 +17,9 @@ endfunction()
 
 potok_cli_test(help ok --help -- "Usage")
 potok_cli_test(sim_help ok sim --help -- "--peers")
+# --quiet: a script that runs the simulator sees only errors on stderr.
+potok_cli_test(sim_quiet quiet sim --peers 20 --duration 5 --quiet
+  --report ${CMAKE_CURRENT_BINARY_DIR}/cli_sim_quiet.json -- ${CMAKE_CURRENT_BINARY_DIR}/cli_sim_quiet.json)
 
 potok_cli_test(unknown_option fail --bogus -- "--bogus")
 potok_cli_test(unknown_command fail nosuchcommand -- "nosuchcommand")

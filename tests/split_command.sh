@@ -1,4 +1,4 @@
-# Sourced by expect_ok.sh and expect_fail.sh: splits "CMD [ARG...] -- REGEX" into the array
+# Sourced by expect_ok.sh, expect_fail.sh and expect_quiet.sh: splits "CMD [ARG...] -- REGEX" into the array
 # `cmd` and the string `regex`. The last `--` is the separator, so CMD may itself contain `--`.
 args=("$@")
 split=-1
@@ -6,7 +6,7 @@ for i in "${!args[@]}"; do
   [[ ${args[$i]} == -- ]] && split=$i
 done
 if ((split < 1 || split != ${#args[@]} - 2)); then
-  echo "usage: $0 CMD [ARG...] -- REGEX" >&2
+  echo "usage: $0 CMD [ARG...] -- REGEX (or FILE)" >&2
   exit 2
 fi
 cmd=("${args[@]:0:split}")
