@@ -2,7 +2,8 @@
 // capture(n) + D on the source clock. A chunk that is not here by then is skipped, never shown
 // late. D follows a target (the slowest stripe's arrival delay plus margins) at a bounded slew,
 // which the browser realises as a playbackRate between 0.80 (falling behind is what loses
-// chunks, so D grows fast) and 1.05 (catching up is gentle).
+// chunks, so D grows fast) and 1.09 (catching up, within the [0.9, 1.1] that the browser
+// player steers in: web/player/live_player.js).
 #pragma once
 
 #include <cstdint>
@@ -47,7 +48,11 @@ class Playout {
   void advance(bool skipped) {
     next_ = potok::next(next_);
     skip_streak_ = skipped ? skip_streak_ + 1 : 0;
-    const Duration max_up = chunk_duration_ / 4, max_down = chunk_duration_ / 20;
+    // Down by a twelfth: every spike of the target (a new parent, a slow stripe) raises D within
+    // a few chunks, and D then stays above a target that has fallen again until it catches up.
+    // At a twentieth (playbackRate 1.05) that took 50 ms a second, and in the standard run's
+    // flash crowd the samples above 3 s were mostly such excess, not deep trees.
+    const Duration max_up = chunk_duration_ / 4, max_down = chunk_duration_ / 12;
     if (target_ > delay_) delay_ += std::min(max_up, target_ - delay_);
     if (target_ < delay_) delay_ -= std::min(max_down, delay_ - target_);
   }

@@ -170,7 +170,7 @@ void Engine::maybe_start_playout() {
   // Start at the oldest keyframe we can still show on time with everything after it in hand,
   // or up to start_stretch too late for D. Such a start shows the picture now instead of after
   // a wait of up to a group plus D, and begins that much further behind; D then glides back
-  // to its target (playbackRate 1.05), in at most 7 s for the default stretch.
+  // to its target (playbackRate 1.09), in at most 4 s for the default stretch.
   const std::uint64_t lo = newest_seen_.value >= buffer_.window() ? newest_seen_.value - buffer_.window() + 1 : 0;
   for (std::uint64_t seq = lo; seq <= newest_seen_.value; ++seq) {
     const ChunkPtr* c = buffer_.find(ChunkSeq{seq});

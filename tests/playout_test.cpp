@@ -1,5 +1,5 @@
 // SourceClock and Playout, as a specification: chunk n is shown at capture(n) + D on the local
-// clock; D follows its target at a bounded slew (up by chunk_duration/10, down by /20 per chunk).
+// clock; D follows its target at a bounded slew (up by chunk_duration/4, down by /12 per chunk).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -118,7 +118,7 @@ struct SlewCase {
 
 class PlayoutSlew : public ::testing::TestWithParam<SlewCase> {};
 
-TEST_P(PlayoutSlew, DelayRisesByAQuarterChunkFallsByChunkOverTwentyAndStopsAtTarget) {
+TEST_P(PlayoutSlew, DelayRisesByAQuarterChunkFallsByATwelfthAndStopsAtTarget) {
   const SlewCase& c = GetParam();
   Playout p(c.chunk);
   p.start(ChunkSeq{0}, c.start);
@@ -138,16 +138,16 @@ INSTANTIATE_TEST_SUITE_P(
         SlewCase{ms(200), ms(1000), ms(1100), 50, ms(1100)},  // no overshoot
         SlewCase{ms(200), ms(1000), ms(1005), 1, ms(1005)},   // small gap closed in one step
         SlewCase{ms(200), ms(1000), ms(1030), 2, ms(1030)},
-        // falling: at most 10 ms per chunk of 200 ms
-        SlewCase{ms(200), ms(1000), ms(900), 1, ms(990)},
-        SlewCase{ms(200), ms(1000), ms(900), 7, ms(930)},
-        SlewCase{ms(200), ms(1000), ms(900), 10, ms(900)},
-        SlewCase{ms(200), ms(1000), ms(900), 50, ms(900)},  // no undershoot
-        SlewCase{ms(200), ms(1000), ms(996), 1, ms(996)},
+        // falling: at most 20 ms per chunk of 240 ms (playbackRate 240 / 220, about 1.09)
+        SlewCase{ms(240), ms(1000), ms(900), 1, ms(980)},
+        SlewCase{ms(240), ms(1000), ms(900), 4, ms(920)},
+        SlewCase{ms(240), ms(1000), ms(900), 5, ms(900)},
+        SlewCase{ms(240), ms(1000), ms(900), 50, ms(900)},  // no undershoot
+        SlewCase{ms(240), ms(1000), ms(990), 1, ms(990)},
         // other chunk durations scale the steps
         SlewCase{ms(100), ms(500), ms(600), 3, ms(575)},
-        SlewCase{ms(100), ms(500), ms(400), 3, ms(485)},
-        SlewCase{ms(1000), ms(2000), ms(0), 1, ms(1950)},
+        SlewCase{ms(120), ms(500), ms(400), 3, ms(470)},
+        SlewCase{ms(1200), ms(2000), ms(0), 1, ms(1900)},
         // on target: stays put
         SlewCase{ms(200), ms(1000), ms(1000), 10, ms(1000)}));
 
@@ -174,7 +174,7 @@ TEST(Playout, EveryStepMovesTowardTheTargetWithinBoundsAndNeverCrossesIt) {
       EXPECT_LE(after, target);
     } else if (target < before) {
       EXPECT_LT(after, before);
-      EXPECT_LE(before - after, chunk / 20);
+      EXPECT_LE(before - after, chunk / 12);
       EXPECT_GE(after, target);
     } else {
       EXPECT_EQ(after, before);
