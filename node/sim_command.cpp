@@ -84,8 +84,10 @@ int run_sim_command(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "potok sim: %s\n", error.c_str());
     return 1;
   }
-  if (report && !quiet) std::fprintf(stderr, "report: %s\n", report->c_str());
-  if (plots && !quiet) std::fprintf(stderr, "plots: %s/\n", plots->c_str());
+  if (!quiet) {
+    if (report) std::fprintf(stderr, "report: %s\n", report->c_str());
+    if (plots) std::fprintf(stderr, "plots: %s/\n", plots->c_str());
+  }
   return 0;
 }
 

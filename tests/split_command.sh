@@ -1,5 +1,6 @@
-# Sourced by expect_ok.sh, expect_fail.sh and expect_quiet.sh: splits "CMD [ARG...] -- REGEX" into the array
-# `cmd` and the string `regex`. The last `--` is the separator, so CMD may itself contain `--`.
+# Sourced by expect_ok.sh, expect_fail.sh and expect_quiet.sh: splits "CMD [ARG...] -- REGEX"
+# into the array `cmd` and the string `regex` (expect_quiet.sh reads it as a file name). The last
+# `--` is the separator, so CMD may itself contain `--`.
 args=("$@")
 split=-1
 for i in "${!args[@]}"; do
