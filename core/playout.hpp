@@ -32,10 +32,13 @@ class Playout {
   Duration target() const { return target_; }
   int skip_streak() const { return skip_streak_; }
 
-  void start(ChunkSeq first, Duration delay) {
+  void start(ChunkSeq first, Duration delay) { start(first, delay, delay); }
+  // D starts at `delay` and moves toward `target` as chunks are played.
+  void start(ChunkSeq first, Duration delay, Duration target) {
     started_ = true;
     next_ = first;
-    delay_ = target_ = delay;
+    delay_ = delay;
+    target_ = target;
     skip_streak_ = 0;
   }
   void stop() { started_ = false; }
