@@ -167,13 +167,9 @@ class Engine {
   void check_repairs();
   PeerId repair_helper(StripeIndex stripe, const RepairState& r) const;
   PeerId strongest_child_helper(StripeIndex stripe, const RepairState& r) const;
-  // How late the slowest stripe's chunks arrive: on average, or nearly always (mean + 3
-  // deviations). D aims at the second plus margins; a start may take the first.
-  enum class DelayBound : std::uint8_t { kMean, kUpper };
-  Duration slowest_arrival(DelayBound bound) const;
   Duration target_delay() const;
   // The highest measured delay among stripes that `parent` feeds us live, if any.
-  std::optional<Duration> measured_via(PeerId parent, DelayBound bound) const;
+  std::optional<Duration> measured_via(PeerId parent) const;
   std::int64_t estimated_capture_us(ChunkSeq seq) const;
   Instant repair_trigger(ChunkSeq seq) const;
   Instant next_repair_at(ChunkSeq seq) const;

@@ -32,13 +32,10 @@ class Playout {
   Duration target() const { return target_; }
   int skip_streak() const { return skip_streak_; }
 
-  void start(ChunkSeq first, Duration delay) { start(first, delay, delay); }
-  // D starts at `delay` and moves toward `target` as chunks are played.
-  void start(ChunkSeq first, Duration delay, Duration target) {
+  void start(ChunkSeq first, Duration delay) {
     started_ = true;
     next_ = first;
-    delay_ = delay;
-    target_ = target;
+    delay_ = target_ = delay;
     skip_streak_ = 0;
   }
   void stop() { started_ = false; }

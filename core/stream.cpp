@@ -18,37 +18,32 @@ std::int64_t Engine::estimated_capture_us(ChunkSeq seq) const {
   return ref_capture_us_ + (static_cast<std::int64_t>(seq.value) - static_cast<std::int64_t>(newest_seen_.value)) * step;
 }
 
-std::optional<Duration> Engine::measured_via(PeerId parent, DelayBound bound) const {
+std::optional<Duration> Engine::measured_via(PeerId parent) const {
   std::optional<Duration> worst;
   for (const auto& s : stripes_)
     if (s.delay.primed() && s.state == StripeUpstream::State::kActive && s.parent == parent)
-      worst = std::max(worst.value_or(Duration{}), bound == DelayBound::kUpper ? s.delay.upper() : s.delay.mean());
+      worst = std::max(worst.value_or(Duration{}), s.delay.upper());
   return worst;
 }
 
-Duration Engine::slowest_arrival(DelayBound bound) const {
+Duration Engine::target_delay() const {
   // The slowest stripe decides: measured if it has delivered live chunks, else as measured on
   // another stripe from the same parent (same path), else what its parent announced plus half
   // the RTT and one chunk transfer.
   Duration worst{};
   for (const auto& s : stripes_) {
     if (s.delay.primed()) {
-      worst = std::max(worst, bound == DelayBound::kUpper ? s.delay.upper() : s.delay.mean());
+      worst = std::max(worst, s.delay.upper());
     } else if (s.state != StripeUpstream::State::kActive) {
       continue;
-    } else if (const auto shared = measured_via(s.parent, bound)) {
+    } else if (const auto shared = measured_via(s.parent)) {
       worst = std::max(worst, *shared);
     } else if (const Candidate* c = candidates_.find(s.parent)) {
       worst = std::max(worst, Duration{static_cast<Duration::rep>(
                                   expected_delay_ms(*c, vivaldi_.coord(), chunk_transfer_time()) * 1000)});
     }
   }
-  return worst;
-}
-
-Duration Engine::target_delay() const {
-  const Duration target =
-      slowest_arrival(DelayBound::kUpper) + config_.tuning.playout_margin + config_.tuning.repair_room;
+  const Duration target = worst + config_.tuning.playout_margin + config_.tuning.repair_room;
   return std::clamp(target, config_.tuning.min_delay, config_.tuning.max_delay);
 }
 
@@ -168,7 +163,7 @@ void Engine::maybe_start_playout() {
                                         [](const StripeUpstream& u) { return u.delay.primed(); });
   if (!any_measured && now_ < measure_wait_until()) return;
   const bool all_measured = std::all_of(stripes_.begin(), stripes_.end(), [&](const StripeUpstream& u) {
-    return u.delay.primed() || (u.state == StripeUpstream::State::kActive && measured_via(u.parent, DelayBound::kMean));
+    return u.delay.primed() || (u.state == StripeUpstream::State::kActive && measured_via(u.parent));
   });
   const Duration delay = std::min(config_.tuning.max_delay,
                                   target_delay() + (all_measured ? Duration{} : config_.tuning.unmeasured_margin));
@@ -189,14 +184,8 @@ void Engine::maybe_start_playout() {
     for (std::uint64_t s = seq; s <= newest_seen_.value && complete; ++s)
       complete = buffer_.has(ChunkSeq{s}) || !overdue(ChunkSeq{s});
     if (!complete) continue;
-    // D starts where the slowest stripe's chunks arrive on average, without the margins, and
-    // grows into them within a few seconds (playbackRate 0.8): the picture comes up to a second
-    // sooner, for a few chunks skipped at the start. A start at D with its margins waited them
-    // out before the first frame (10k x 600 s, seed 1: startup p50 3.0 s against 2.4 s).
     const Duration late_by_start = now_ + params_.chunk_duration / 2 - captured;
-    const Duration first_delay = std::max(std::min(delay, slowest_arrival(DelayBound::kMean)), late_by_start);
-    playout_.start(ChunkSeq{seq}, std::clamp(first_delay, config_.tuning.min_delay, config_.tuning.max_delay),
-                   delay);
+    playout_.start(ChunkSeq{seq}, std::min(config_.tuning.max_delay, std::max(delay, late_by_start)));
     next_report_at_ = now_;  // tell the bootstrap at once that we can relay now
     advance_playout();
     return;
