@@ -1,6 +1,7 @@
 // Everything a driver decides about one engine before it starts.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "core/ids.hpp"
@@ -68,6 +69,15 @@ inline std::uint16_t capacity_slots(std::uint64_t upload_cap_bps, const StreamPa
   const double slots = static_cast<double>(upload_cap_bps) * headroom / stream.stripe_bps();
   if (slots <= 0) return 0;
   return static_cast<std::uint16_t>(slots > 4000 ? 4000 : slots);
+}
+
+// Evicted children a peer can keep feeding while they move (Downstream::reset): what the uplink
+// carries beyond the promised slots, and at least one, so strong newcomers can still push down.
+inline std::uint16_t leaving_slots(std::uint64_t upload_cap_bps, const StreamParams& stream,
+                                   double headroom) {
+  const std::uint16_t all = capacity_slots(upload_cap_bps, stream, 1.0);
+  const std::uint16_t promised = capacity_slots(upload_cap_bps, stream, headroom);
+  return std::max<std::uint16_t>(1, all > promised ? all - promised : 0);
 }
 
 }  // namespace potok

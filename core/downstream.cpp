@@ -4,12 +4,14 @@
 
 namespace potok {
 
-void Downstream::reset(std::uint8_t stripe_count, std::uint16_t capacity_slots, std::uint8_t rotation) {
+void Downstream::reset(std::uint8_t stripe_count, std::uint16_t capacity_slots,
+                       std::uint8_t rotation, std::uint16_t max_leaving) {
   by_stripe_.assign(stripe_count, {});
   rotation_ = stripe_count ? static_cast<std::uint8_t>(rotation % stripe_count) : 0;
   capacity_ = capacity_slots;
   used_ = 0;
   leaving_ = 0;
+  max_leaving_ = max_leaving;
 }
 
 std::size_t Downstream::staying(StripeIndex stripe) const {
@@ -67,7 +69,7 @@ std::uint16_t Downstream::weakest_in_full(StripeMask relayable) const {
 }
 
 Downstream::AdmitResult Downstream::admit(StripeIndex stripe, PeerId peer,
-                                          std::uint16_t peer_capacity, Instant now) {
+                                          std::uint16_t peer_capacity, Instant now, bool settled) {
   AdmitResult result;
   if (stripe.value >= by_stripe_.size()) return result;
   auto& list = by_stripe_[stripe.value];
@@ -86,6 +88,7 @@ Downstream::AdmitResult Downstream::admit(StripeIndex stripe, PeerId peer,
   // Strictly stronger, so two equals never chase each other around.
   auto weakest = std::find_if(list.rbegin(), list.rend(), [](const ChildLink& c) { return !c.leaving(); });
   if (weakest == list.rend() || weakest->capacity_slots >= peer_capacity) return result;
+  if (settled && leaving_ >= max_leaving_) return result;
   weakest->leaving_since = now;
   --used_;
   ++leaving_;

@@ -9,7 +9,11 @@
 // pointed at the newcomer, which has just arrived with room to spare: this is how strong relays
 // rise towards the source and leaves sink to the edge (SplitStream's push-down). The evicted
 // child keeps receiving for a grace period, until it has moved (make before break), so neither
-// it nor its subtree sees a gap.
+// it nor its subtree sees a gap. For climbers, only a few at once: a strong relay near the
+// source is asked by climbers all the time, and one that evicted for each stronger one fed up
+// to 30 children beyond its slots, more than its uplink carried, and its queue grew to 40 s.
+// Joiners are not held to that: a flash crowd sorts itself by capacity through them, and
+// bounding them too cost continuity (performance.md, session 19).
 #pragma once
 
 #include <cstdint>
@@ -32,7 +36,10 @@ class Downstream {
  public:
   explicit Downstream(std::uint8_t stripe_count = 0) { reset(stripe_count, 0); }
 
-  void reset(std::uint8_t stripe_count, std::uint16_t capacity_slots, std::uint8_t rotation = 0);
+  // `max_leaving`: evicted children fed at once, on top of the capacity. Each takes a slot's
+  // upload until it moves, so they must fit in what the slots leave of the uplink.
+  void reset(std::uint8_t stripe_count, std::uint16_t capacity_slots, std::uint8_t rotation = 0,
+             std::uint16_t max_leaving = 1);
   std::uint16_t capacity() const { return capacity_; }
   std::uint16_t used() const { return used_; }  // children that stay; leaving ones not counted
   std::uint16_t fed() const { return used_ + leaving_; }  // every child we still push to
@@ -54,8 +61,11 @@ class Downstream {
     Admission admission = Admission::kFull;
     PeerId evicted{};
   };
-  // Admits `peer` to `stripe`, evicting a strictly weaker child if that is the only way in.
-  AdmitResult admit(StripeIndex stripe, PeerId peer, std::uint16_t peer_capacity, Instant now);
+  // Admits `peer` to `stripe`, evicting a strictly weaker child if that is the only way in. A
+  // `settled` newcomer (one that has a place in the tree already and wants a better one) may
+  // evict only while fewer than max_leaving children are still being fed after an eviction.
+  AdmitResult admit(StripeIndex stripe, PeerId peer, std::uint16_t peer_capacity, Instant now,
+                    bool settled = false);
 
   void remove(StripeIndex stripe, PeerId peer);
   // Drops `peer` from every stripe; returns the stripes it had.
@@ -76,6 +86,7 @@ class Downstream {
   std::uint16_t capacity_ = 0;
   std::uint16_t used_ = 0;
   std::uint16_t leaving_ = 0;  // children evicted and still fed; most of the time none
+  std::uint16_t max_leaving_ = 1;
   std::uint8_t rotation_ = 0;
 };
 

@@ -69,7 +69,9 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
       ack.rejected |= bit;
       continue;
     }
-    const auto result = downstream_.admit(stripe, from, sub.capacity_slots, now_);
+    // A depth-limited subscription comes from a relay that climbs or re-parents: it has a
+    // place in the tree (or had one), unlike a joiner or an evicted child on its way down.
+    const auto result = downstream_.admit(stripe, from, sub.capacity_slots, now_, sub.depth != 0);
     switch (result.admission) {
       case Downstream::Admission::kAccepted:
       case Downstream::Admission::kAlreadyChild:

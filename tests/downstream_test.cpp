@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/downstream.hpp"
 
 namespace potok {
@@ -183,7 +184,7 @@ TEST(Downstream, LeavingChildStaysUntilGraceExpiresThenMayComeBack) {
 
 TEST(Downstream, NextExpiryIsTheEarliestEvictionPlusGrace) {
   Downstream d;
-  d.reset(2, 2);  // quota 1
+  d.reset(2, 2, 0, 2);  // quota 1, two leaving at once
   d.admit(S0, peer(1), 1, t(0));
   d.admit(S1, peer(2), 1, t(0));
   d.admit(S1, peer(3), 2, t(700));  // evicts 2 at 0.7 s
@@ -191,6 +192,41 @@ TEST(Downstream, NextExpiryIsTheEarliestEvictionPlusGrace) {
   EXPECT_EQ(d.next_expiry(ms(100)), t(400));
   d.expire_leaving(t(400), ms(100));
   EXPECT_EQ(d.next_expiry(ms(100)), t(800));
+}
+
+TEST(Downstream, AClimberEvictsOnlyWhileFewerThanMaxLeavingAreStillFedAJoinerAlways) {
+  constexpr bool kClimber = true, kJoiner = false;
+  Downstream d;
+  d.reset(1, 2, 0, 2);
+  d.admit(S0, peer(1), 1, t(0));
+  d.admit(S0, peer(2), 1, t(0));
+  EXPECT_EQ(d.admit(S0, peer(3), 5, t(100), kClimber).admission, Admission::kPreempted);
+  EXPECT_EQ(d.admit(S0, peer(4), 5, t(200), kClimber).admission, Admission::kPreempted);
+  // Make a weak staying child again, so that only the bound can refuse the next climber.
+  d.remove(S0, peer(4));
+  d.admit(S0, peer(5), 1, t(300));
+  ASSERT_EQ(d.fed(), 4u);
+  EXPECT_EQ(d.admit(S0, peer(6), 9, t(400), kClimber).admission, Admission::kFull)
+      << "two are leaving already";
+  d.remove(S0, peer(1));  // a leaving child moved
+  EXPECT_EQ(d.admit(S0, peer(6), 9, t(500), kClimber).admission, Admission::kPreempted);
+  EXPECT_EQ(d.fed(), 4u);
+  // A joiner is not held to the bound.
+  d.remove(S0, peer(6));
+  d.admit(S0, peer(7), 1, t(600));
+  ASSERT_EQ(d.fed(), 4u);
+  EXPECT_EQ(d.admit(S0, peer(8), 9, t(700), kJoiner).admission, Admission::kPreempted);
+  EXPECT_EQ(d.fed(), 5u);
+}
+
+TEST(Downstream, LeavingSlotsAreWhatTheUplinkCarriesBeyondTheSlotsAndAtLeastOne) {
+  StreamParams stream;  // 4 stripes: a stripe is a quarter of the bitrate
+  const std::uint64_t bitrate = stream.bitrate_bps;
+  EXPECT_EQ(leaving_slots(10 * bitrate, stream, 0.9), 4u);  // 40 streams, 36 promised
+  EXPECT_EQ(leaving_slots(4 * bitrate, stream, 0.9), 2u);   // 16, 14
+  EXPECT_EQ(leaving_slots(2 * bitrate, stream, 0.9), 1u);   // 8, 7
+  EXPECT_EQ(leaving_slots(bitrate, stream, 0.9), 1u);       // 4, 3
+  EXPECT_EQ(leaving_slots(bitrate, stream, 1.0), 1u);       // nothing left over: still one
 }
 
 TEST(Downstream, RemovingAStayingChildFreesASlotButALeavingOneDoesNot) {
