@@ -184,7 +184,7 @@ TEST(Downstream, LeavingChildStaysUntilGraceExpiresThenMayComeBack) {
 
 TEST(Downstream, NextExpiryIsTheEarliestEvictionPlusGrace) {
   Downstream d;
-  d.reset(2, 2, 0, 2);  // quota 1, two leaving at once
+  d.reset(2, 2);  // quota 1
   d.admit(S0, peer(1), 1, t(0));
   d.admit(S1, peer(2), 1, t(0));
   d.admit(S1, peer(3), 2, t(700));  // evicts 2 at 0.7 s
