@@ -1,6 +1,7 @@
 // Downstream, as a specification: each stripe may take ceil(capacity / stripes) staying children;
-// a strictly stronger newcomer pushes the weakest staying child of a full stripe down, and that
-// child keeps being fed (as leaving) until its grace runs out or it is removed.
+// a strictly stronger newcomer pushes the weakest staying child of a full stripe down (a climber
+// only while few children are leaving), and that child keeps being fed (as leaving) until its
+// grace runs out or it is removed.
 #include <gtest/gtest.h>
 
 #include <cstdint>
