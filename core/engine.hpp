@@ -112,6 +112,9 @@ class Engine {
   void on_ping(PeerId from, const Ping& ping);
   void forward(const ChunkPtr& chunk, std::uint8_t hops, bool repair);
   bool take_repair_budget(std::uint64_t bytes);
+  // Sizes our children's slots (and the evicted ones we may feed) from the upload cap, once
+  // the stream's parameters are known.
+  void reset_downstream(std::uint8_t rotation);
   std::uint8_t depth_of(StripeIndex stripe) const;
   std::uint32_t reported_delay_ms() const;
   StripeMask relayable_stripes() const;  // stripes that flow in, so we can pass on

@@ -46,10 +46,7 @@ void Engine::on_welcome(const Welcome& w) {
   const Duration rtt = now_ - join_sent_at_;
   clock_.known = true;
   clock_.offset_us = w.source_time_us + us_of(rtt) / 2 - us_of(now_);
-  downstream_.reset(params_.stripe_count,
-                    capacity_slots(config_.upload_cap_bps, params_, config_.tuning.slot_headroom),
-                    static_cast<std::uint8_t>(config_.self.value % params_.stripe_count),
-                    leaving_slots(config_.upload_cap_bps, params_, config_.tuning.slot_headroom));
+  reset_downstream(static_cast<std::uint8_t>(config_.self.value % params_.stripe_count));
   stripes_.assign(params_.stripe_count, StripeUpstream{});
   group_start_ = w.group_start_seq;
   repair_tokens_.reset(now_);

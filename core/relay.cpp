@@ -123,6 +123,12 @@ void Engine::forward(const ChunkPtr& chunk, std::uint8_t hops, bool repair) {
   for (const ChildLink& child : downstream_.children(stripe)) send(child.peer, ChunkData{chunk, hops, repair});
 }
 
+void Engine::reset_downstream(std::uint8_t rotation) {
+  const double headroom = config_.tuning.slot_headroom;
+  downstream_.reset(params_.stripe_count, capacity_slots(config_.upload_cap_bps, params_, headroom), rotation,
+                    leaving_slots(config_.upload_cap_bps, params_, headroom));
+}
+
 bool Engine::take_repair_budget(std::uint64_t bytes) {
   // Repairs and backfill may use only what our children do not, below the same headroom that
   // keeps our uplink queue short: a saturated FIFO uplink delays every child's live chunks.

@@ -12,9 +12,7 @@ void Engine::start_source() {
   params_ = config_.stream;
   have_params_ = true;
   clock_.known = true;  // the source clock is ours
-  const double headroom = config_.tuning.slot_headroom;
-  downstream_.reset(params_.stripe_count, capacity_slots(config_.upload_cap_bps, params_, headroom),
-                    0, leaving_slots(config_.upload_cap_bps, params_, headroom));
+  reset_downstream(0);
   stripes_.clear();
   repair_tokens_.reset(now_);
   join_state_ = JoinState::kJoined;
