@@ -34,6 +34,7 @@ struct Tuning {
   Duration min_delay = ms(400);
   Duration max_delay = ms(8000);
   Duration repair_grace = ms(120);      // past the expected arrival, before asking a neighbour
+  Duration repair_backlog = ms(150);    // answer a Want only while our uplink holds less than this
   double slot_headroom = 0.9;           // share of the upload cap promised to children
   double welcome_budget = 0.18;         // source: upload for Welcomes to joiners, x bitrate
   double query_budget = 0.04;           // source: upload for candidate lists, x bitrate

@@ -25,6 +25,7 @@ Instant soft(Instant t) { return t >= kNever - kSoftTimerSlack ? kNever : t + kS
 Engine::Engine(EngineConfig config)
     : config_(config),
       rng_(config.seed),
+      uplink_(config.upload_cap_bps),
       membership_(kMembershipExpiry, kMembershipLease, config.stream.stripe_count),
       candidates_(static_cast<std::size_t>(config.tuning.candidate_pool_limit)),
       playout_(config.stream.chunk_duration) {
@@ -148,7 +149,9 @@ void Engine::send(PeerId to, Message message) {
   Link& link = *found;
   if (link.up) {
     link.last_sent = now_;
-    accounting_.sent(to, wire::wire_size(message), wire::payload_bytes(message));
+    const std::uint64_t size = wire::wire_size(message);
+    accounting_.sent(to, size, wire::payload_bytes(message));
+    uplink_.sent(now_, size);
     emit(out::Transmit{to, std::move(message)});
     return;
   }

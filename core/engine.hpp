@@ -26,6 +26,7 @@
 #include "core/referrals.hpp"
 #include "core/rng.hpp"
 #include "core/token_bucket.hpp"
+#include "core/uplink_backlog.hpp"
 #include "core/upstream.hpp"
 #include "core/vivaldi.hpp"
 
@@ -112,6 +113,7 @@ class Engine {
   void on_ping(PeerId from, const Ping& ping);
   void forward(const ChunkPtr& chunk, std::uint8_t hops, bool repair);
   bool take_repair_budget(std::uint64_t bytes);
+  bool affords_want_answer(std::uint64_t bytes);  // a repair: our uplink, not our slots, decides
   // Sizes our children's slots (and the evicted ones we may feed) from the upload cap, once
   // the stream's parameters are known.
   void reset_downstream(std::uint8_t rotation);
@@ -195,6 +197,7 @@ class Engine {
   std::unordered_map<PeerId, int> forgeries_;  // forged chunks received, per sender
   std::unordered_set<PeerId> banned_;          // liars we no longer talk to
   Accounting accounting_;
+  UplinkBacklog uplink_;  // what we sent that our uplink still holds
 
   // Stream knowledge
   StreamParams params_;

@@ -130,8 +130,9 @@ void Engine::reset_downstream(std::uint8_t rotation) {
 }
 
 bool Engine::take_repair_budget(std::uint64_t bytes) {
-  // Repairs and backfill may use only what our children do not, below the same headroom that
-  // keeps our uplink queue short: a saturated FIFO uplink delays every child's live chunks.
+  // Backfill (and the source's repairs) may use only what our children do not, below the same
+  // headroom that keeps our uplink queue short: a saturated FIFO uplink delays every child's
+  // live chunks.
   // The source also keeps what it promised to the bootstrap's answers, which can spend all of it.
   const double bootstrap_bps = is_source() ? (config_.tuning.welcome_budget + config_.tuning.query_budget) *
                                                  static_cast<double>(params_.bitrate_bps)
@@ -145,9 +146,18 @@ bool Engine::take_repair_budget(std::uint64_t bytes) {
   return repair_tokens_.take(now_, spare_Bps, cap, bytes);
 }
 
+bool Engine::affords_want_answer(std::uint64_t bytes) {
+  // A repair saves a skip now, so it may use more than the slots leave over, as long as what
+  // it adds to our FIFO uplink stays short: the live chunks behind it wait at most this long,
+  // and the children's D has margins for that. Only the source keeps to its budget, which the
+  // streamer set and its slots and bootstrap answers already spend.
+  if (config_.upload_cap_bps == 0 || uplink_.wait(now_) > config_.tuning.repair_backlog) return false;
+  return !is_source() || take_repair_budget(bytes);
+}
+
 void Engine::on_want(PeerId from, const Want& want) {
   const ChunkPtr* chunk = buffer_.find(want.seq);
-  if (!chunk || !have_params_ || !take_repair_budget(wire::wire_size(ChunkData{*chunk, 0, true}))) {
+  if (!chunk || !have_params_ || !affords_want_answer(wire::wire_size(ChunkData{*chunk, 0, true}))) {
     send(from, NotHave{want.seq});
     return;
   }

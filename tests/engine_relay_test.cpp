@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "core/wire.hpp"
+
 #include "tests/support/joiner.hpp"
 
 namespace potok {
@@ -72,6 +74,47 @@ TEST(EngineRelay, AnEvictedChildIsFedForTheGraceOnlyWithoutTicks) {
   EXPECT_GT(fed_in_grace, 0) << "fed while it moves";
   EXPECT_EQ(fed_after, 0) << "not past the grace";
   EXPECT_FALSE(j.engine().downstream().has_child(StripeIndex{2}, evicted));
+}
+
+// A Want is answered while our uplink would send the answer within the repair backlog
+// (150 ms), whatever our slots leave over, and refused past that: the children's live chunks
+// queue behind every answer. The budget the slots leave over, which repairs used to come from,
+// answered one of these six Wants, and under churn such refusals left chunks unrepaired.
+TEST(EngineRelay, WantsAreAnsweredWhileTheUplinkHoldsLittleAndRefusedBeyond) {
+  const StreamParams p{};
+  const std::uint64_t cap = 2 * p.bitrate_bps;
+  Joiner j(cap);
+  const auto parents = join_and_play_three_seconds(j, p);
+  // Six full-size chunks (31,250 bytes: 50 ms each at 5 Mbit/s) from their parents.
+  const auto full_chunk = [&](std::uint64_t seq) {
+    auto c = std::make_shared<Chunk>(*chunk(seq, p));
+    c->payload = std::make_shared<const Bytes>(p.chunk_bytes(), std::uint8_t{0});
+    return c;
+  };
+  for (std::uint64_t seq = 130; seq < 136; ++seq)
+    j.feed(at_us(static_cast<std::int64_t>(seq) * p.chunk_duration.count() + 200'000),
+           in::Received{parents.at(p.stripe_of(ChunkSeq{seq}).value), ChunkData{full_chunk(seq), 2, false}});
+  const Duration transfer{static_cast<Duration::rep>(
+      wire::wire_size(ChunkData{full_chunk(130), 3, true}) * 8'000'000 / cap)};
+  ASSERT_GT(transfer, ms(45));
+
+  const PeerId asker{70};
+  const Instant t = at_us(14'000'000);  // the last push went out 200 ms before
+  j.feed(t, in::Connected{asker});
+  for (std::uint64_t seq = 130; seq < 136; ++seq) j.feed(t, in::Received{asker, Want{ChunkSeq{seq}}});
+  std::vector<std::uint64_t> answered;
+  for (const auto& sent : j.sent_chunks)
+    if (sent.to == asker) answered.push_back(sent.seq);
+  // The k-th answer waits behind k - 1 others (and a few control bytes): answered while that
+  // wait is at most 150 ms, that is, three.
+  const auto fit = static_cast<std::size_t>(ms(150) / transfer) + 1;
+  EXPECT_EQ(fit, 3u);
+  EXPECT_EQ(answered, (std::vector<std::uint64_t>{130, 131, 132}));
+
+  // Once the uplink has carried them, it answers again.
+  j.feed(t + fit * transfer, in::Received{asker, Want{ChunkSeq{133}}});
+  EXPECT_EQ(j.sent_chunks.back().to, asker);
+  EXPECT_EQ(j.sent_chunks.back().seq, 133u);
 }
 
 }  // namespace
