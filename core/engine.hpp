@@ -112,7 +112,7 @@ class Engine {
   void on_want(PeerId from, const Want& want);
   void on_ping(PeerId from, const Ping& ping);
   void forward(const ChunkPtr& chunk, std::uint8_t hops, bool repair);
-  bool take_repair_budget(std::uint64_t bytes);
+  bool take_backfill_budget(std::uint64_t bytes);
   bool affords_want_answer(std::uint64_t bytes);  // a repair: our uplink, not our slots, decides
   // Sizes our children's slots (and the evicted ones we may feed) from the upload cap, once
   // the stream's parameters are known.
@@ -238,7 +238,7 @@ class Engine {
   bool reported_start_ = false;
   std::unordered_map<std::uint64_t, RepairState> repairs_;
   mutable ChunkSeq scan_from_{};  // cache for first_gap()
-  TokenBucket repair_tokens_;  // upload we may spend on repairs and backfill
+  TokenBucket backfill_tokens_;  // upload we may spend on backfill (the source: on repairs too)
   TokenBucket welcome_tokens_;  // source: upload for answering joiners
   TokenBucket query_tokens_;    // source: upload for answering candidate queries
   int query_backoff_ = 0;  // unanswered or fruitless queries in a row

@@ -49,7 +49,7 @@ void Engine::on_welcome(const Welcome& w) {
   reset_downstream(static_cast<std::uint8_t>(config_.self.value % params_.stripe_count));
   stripes_.assign(params_.stripe_count, StripeUpstream{});
   group_start_ = w.group_start_seq;
-  repair_tokens_.reset(now_);
+  backfill_tokens_.reset(now_);
   for (const auto& c : w.candidates) candidates_.offer(c, now_);
   if (Candidate* boot = candidates_.find(config_.bootstrap)) boot->rtt_ms = seconds_of(rtt) * 1000;
   vivaldi_.observe(seconds_of(rtt) * 1000, NetCoord{});

@@ -8,11 +8,11 @@
 namespace potok {
 
 namespace {
-// A repair budget never saves up more than this many chunks, or this much of the spare upload
+// The backfill budget never saves up more than this many chunks, or this much of the spare upload
 // if that is more: a burst adds at most this much queueing to our uplink. (A node with a fat
 // uplink can then backfill a whole group to a joiner at once.)
-constexpr double kRepairBurstChunks = 2;
-constexpr double kRepairBurstSeconds = 0.05;
+constexpr double kBackfillBurstChunks = 2;
+constexpr double kBackfillBurstSeconds = 0.05;
 }
 
 std::uint8_t Engine::depth_of(StripeIndex stripe) const {
@@ -107,7 +107,7 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
     const ChunkPtr* chunk = buffer_.find(ChunkSeq{seq});
     if (!chunk) continue;
     ChunkData data{*chunk, static_cast<std::uint8_t>(depth_of(stripe) + 1), true};
-    if (!take_repair_budget(wire::wire_size(data))) break;  // the child will repair the rest
+    if (!take_backfill_budget(wire::wire_size(data))) break;  // the child will repair the rest
     send(from, std::move(data));
   }
 }
@@ -129,7 +129,7 @@ void Engine::reset_downstream(std::uint8_t rotation) {
                     leaving_slots(config_.upload_cap_bps, params_, headroom));
 }
 
-bool Engine::take_repair_budget(std::uint64_t bytes) {
+bool Engine::take_backfill_budget(std::uint64_t bytes) {
   // Backfill (and the source's repairs) may use only what our children do not, below the same
   // headroom that keeps our uplink queue short: a saturated FIFO uplink delays every child's
   // live chunks.
@@ -141,9 +141,9 @@ bool Engine::take_repair_budget(std::uint64_t bytes) {
   const double committed_bps = downstream_.fed() * params_.stripe_bps() + bootstrap_bps;
   const double usable_bps = static_cast<double>(config_.upload_cap_bps) * config_.tuning.slot_headroom;
   const double spare_Bps = std::max(0.0, usable_bps - committed_bps) / 8;
-  const double cap = std::max(kRepairBurstChunks * static_cast<double>(params_.chunk_bytes()),
-                              kRepairBurstSeconds * spare_Bps);
-  return repair_tokens_.take(now_, spare_Bps, cap, bytes);
+  const double cap = std::max(kBackfillBurstChunks * static_cast<double>(params_.chunk_bytes()),
+                              kBackfillBurstSeconds * spare_Bps);
+  return backfill_tokens_.take(now_, spare_Bps, cap, bytes);
 }
 
 bool Engine::affords_want_answer(std::uint64_t bytes) {
@@ -152,7 +152,7 @@ bool Engine::affords_want_answer(std::uint64_t bytes) {
   // and the children's D has margins for that. Only the source keeps to its budget, which the
   // streamer set and its slots and bootstrap answers already spend.
   if (config_.upload_cap_bps == 0 || uplink_.wait(now_) > config_.tuning.repair_backlog) return false;
-  return !is_source() || take_repair_budget(bytes);
+  return !is_source() || take_backfill_budget(bytes);
 }
 
 void Engine::on_want(PeerId from, const Want& want) {

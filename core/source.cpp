@@ -14,7 +14,7 @@ void Engine::start_source() {
   clock_.known = true;  // the source clock is ours
   reset_downstream(0);
   stripes_.clear();
-  repair_tokens_.reset(now_);
+  backfill_tokens_.reset(now_);
   join_state_ = JoinState::kJoined;
 }
 
