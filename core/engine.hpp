@@ -158,7 +158,7 @@ class Engine {
     return next_nonce_++;
   }
   void maybe_start_climb();
-  void climb();
+  void climb(const std::vector<CandidateInfo>& offered);
   std::optional<StripeIndex> climb_stripe() const;
   Duration chunk_transfer_time() const;
 

@@ -92,7 +92,7 @@ void Engine::on_candidate_list(const CandidateList& list) {
   for (const auto& c : list.candidates) candidates_.offer(c, now_);
   if (climbing_) {
     climbing_ = false;
-    climb();
+    climb(list.candidates);
     return;
   }
   choose_parents();
