@@ -9,6 +9,7 @@ namespace {
 constexpr int kRoomPerStripe = 3;      // relays with room handed out per stripe
 constexpr int kDisplacePerStripe = 2;  // full relays a strong asker could displace a child of
 constexpr int kWalkLimit = 16;         // entries looked at per list, so stale ones cost little
+constexpr int kPassLimit = 256;        // full relays passed over per stripe: no child weaker than the asker
 constexpr int kHandoutPenaltyMs = 100; // a relay just handed out looks this much slower
 }  // namespace
 
@@ -138,12 +139,23 @@ std::vector<CandidateInfo> Membership::candidates_for(const Asker& asker, int co
     handed.clear();
     if (asker.capacity_slots == 0) continue;
     taken = walked = 0;
-    for (auto it = full_[s].begin(); it != full_[s].end() && taken < kDisplacePerStripe && walked < kWalkLimit; ++walked) {
+    int passed = 0;
+    for (auto it = full_[s].begin();
+         it != full_[s].end() && taken < kDisplacePerStripe && walked < kWalkLimit && passed < kPassLimit;) {
       const PeerId peer = std::get<2>(*it);
       const StripeOffer offer = entries_.count(peer) ? entries_[peer].stripes[s] : StripeOffer{};
       ++it;
       if (offer.depth >= shallowest_room) break;  // no better than a parent with room
-      if (offer.weakest_child >= asker.capacity_slots || !usable(peer, asker, now)) continue;
+      // The top levels are full of relays whose children are as strong as they are: a strong
+      // asker's places are a level or two further down, past more of them than the walk limit
+      // (10x relays sat at depth 8 in some stripe while leaves held places at depth 4).
+      // Passing one costs a comparison, so those have a much larger bound of their own.
+      if (offer.weakest_child >= asker.capacity_slots) {
+        ++passed;
+        continue;
+      }
+      ++walked;
+      if (!usable(peer, asker, now)) continue;
       choose(peer, s, offer);
       ++taken;
     }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/membership.hpp"
@@ -112,6 +113,51 @@ TEST(Membership, ARelayThatLeftIsNeverHandedOutAndItsLeasesAreHarmless) {
   m.reported(PeerId{1}, relay(1, 1), t(5000));  // back, with a fresh report
   EXPECT_EQ(handed(m, 102, t(5010)), (std::vector<std::uint64_t>{1}));
 }
+
+// A full relay at `depth` in stripe 0 whose weakest child has `weakest_child` slots.
+Report full_relay(std::uint8_t depth, std::uint16_t weakest_child) {
+  Report r;
+  r.capacity_slots = 36;
+  r.spare_slots = 0;
+  r.stripes = {StripeOffer{depth, 100, 0, weakest_child}};
+  return r;
+}
+
+struct DisplaceCase {
+  const char* name;
+  int full_of_equals;          // full relays at depths 1-2 whose weakest child is as strong as the asker
+  std::uint16_t asker_slots;
+  bool offered;                // is the depth-3 relay with a 3-slot child offered?
+};
+
+class MembershipDisplace : public ::testing::TestWithParam<DisplaceCase> {};
+
+// The top of a tree is full of relays whose children are as strong as they are; a strong relay's
+// place is a level further down, with a parent whose weakest child it outranks. The walk limit
+// (16 entries) once stopped at the top, and 10x relays sat at depth 8 while leaves held places at
+// depth 4: passing a relay that has no weaker child does not count against it.
+TEST_P(MembershipDisplace, AStrongAskerIsShownAFullRelayWithAWeakerChildPastTheFullTop) {
+  const DisplaceCase& c = GetParam();
+  Membership m(kExpiry, kLease, 1);
+  for (int i = 0; i < c.full_of_equals; ++i)
+    m.reported(PeerId{static_cast<std::uint64_t>(1000 + i)}, full_relay(static_cast<std::uint8_t>(1 + i % 2), 36), t(0));
+  m.reported(PeerId{7}, full_relay(3, 3), t(0));
+  m.reported(PeerId{8}, relay(5, 2), t(0));  // room, but deeper
+  const auto list = m.candidates_for(joiner(100, c.asker_slots), 12, t(10));
+  const bool offered = std::any_of(list.begin(), list.end(), [](const CandidateInfo& x) { return x.peer == PeerId{7}; });
+  EXPECT_EQ(offered, c.offered);
+  for (const CandidateInfo& x : list) EXPECT_LT(x.peer.value, 1000u) << "a relay full of equals is no place";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Membership, MembershipDisplace,
+    ::testing::Values(DisplaceCase{"NoFullTop", 0, 36, true}, DisplaceCase{"FullTopWithinTheWalk", 10, 36, true},
+                      DisplaceCase{"FullTopPastTheWalk", 40, 36, true},
+                      DisplaceCase{"FullTopOfTwoHundred", 200, 36, true},
+                      DisplaceCase{"FullTopPastThePassLimit", 300, 36, false},
+                      DisplaceCase{"AskerNoStrongerThanTheChild", 40, 3, false},
+                      DisplaceCase{"LeafAsker", 0, 0, false}),
+    [](const ::testing::TestParamInfo<DisplaceCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace potok
