@@ -284,6 +284,13 @@ void Engine::on_evict(PeerId from, const Evict& evict) {
     moving |= StripeMask{1} << s;
   }
   if (!moving || evict.suggested == config_.self || evict.suggested == from) return;
+  if (evict.suggested == PeerId{}) {
+    // No parent we could reach: look for one now, as we would near the end of the grace.
+    for (std::uint8_t s = 0; s < stripes_.size(); ++s)
+      if (moving & (StripeMask{1} << s)) lose_parent(StripeIndex{s}, true, out::LossReason::kEvicted);
+    choose_parents();
+    return;
+  }
   CandidateInfo hint;
   hint.peer = evict.suggested;
   const Candidate* old_parent = candidates_.find(from);

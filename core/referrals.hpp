@@ -30,6 +30,11 @@ class ChildOffers {
   // not sent to the same last place.
   void refer(StripeIndex stripe, const Downstream& children, PeerId asker, NatClass asker_nat,
              std::size_t max, std::vector<CandidateInfo>& out);
+  // The NAT a child subscribed with; null for a peer that is not our child.
+  const NatClass* nat_of(PeerId child) const {
+    const Offer* offer = offers_.find(child);
+    return offer ? &offer->nat : nullptr;
+  }
   // Forgets peers that are no longer children in any stripe.
   void prune(const Downstream& children);
 

@@ -1,7 +1,8 @@
 // An evicted child is still fed by its old parent for a grace period while it moves to the
 // newcomer its parent suggested. When that move cannot happen (the newcomer refuses, or cannot
 // be reached), the child must look elsewhere at once, while it is still fed, and not wait for
-// the old parent to fall silent at the end of the grace and then for the stall limit.
+// the old parent to fall silent at the end of the grace and then for the stall limit. A parent
+// that knows the newcomer is out of the child's reach suggests nobody, and the child looks at once.
 #include <gtest/gtest.h>
 
 #include "tests/support/log_checks.hpp"
@@ -12,9 +13,11 @@ namespace {
 
 using out::EventKind;
 
+enum class Suggested { kLeaf, kUnreachable, kNone };
+
 struct FailedMove {
   const char* name;
-  bool suggest_a_leaf;   // true: a reachable peer with no slots, which refuses; false: nobody
+  Suggested suggested;  // a reachable peer with no slots, which refuses; nobody there; or none at all
   Duration switch_within;  // the child gives up the old parent this soon after the Evict
 };
 
@@ -34,7 +37,8 @@ TEST_P(EngineEviction, AChildWhoseMoveFailsFindsAnotherParentBeforeTheGraceEnds)
   const StripeUpstream& before = swarm.engine(child).upstreams().at(0);
   ASSERT_EQ(before.state, StripeUpstream::State::kActive);
   const PeerId old_parent = before.parent;
-  swarm.inject(child, old_parent, Evict{StripeMask{1}, row.suggest_a_leaf ? leaf : nobody});
+  const PeerId suggested = row.suggested == Suggested::kLeaf ? leaf : row.suggested == Suggested::kUnreachable ? nobody : PeerId{};
+  swarm.inject(child, old_parent, Evict{StripeMask{1}, suggested});
   swarm.run_until(end);
 
   const NodeLog& log = swarm.log(child);
@@ -54,8 +58,9 @@ TEST_P(EngineEviction, AChildWhoseMoveFailsFindsAnotherParentBeforeTheGraceEnds)
 }
 
 INSTANTIATE_TEST_SUITE_P(Engine, EngineEviction,
-                         ::testing::Values(FailedMove{"NewcomerRefuses", true, ms(500)},
-                                           FailedMove{"NewcomerUnreachable", false, ms(2100)}),
+                         ::testing::Values(FailedMove{"NewcomerRefuses", Suggested::kLeaf, ms(500)},
+                                           FailedMove{"NewcomerUnreachable", Suggested::kUnreachable, ms(2100)},
+                                           FailedMove{"NoneSuggested", Suggested::kNone, ms(0)}),
                          [](const ::testing::TestParamInfo<FailedMove>& info) { return std::string(info.param.name); });
 
 }  // namespace

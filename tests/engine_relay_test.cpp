@@ -2,6 +2,7 @@
 // subscribe to it.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "core/wire.hpp"
@@ -15,9 +16,10 @@ using namespace hand_driven;
 
 constexpr StripeMask kStripe2 = 0b0100;
 
-void subscribe_child(Joiner& j, PeerId child, std::uint16_t capacity_slots, Instant at) {
+void subscribe_child(Joiner& j, PeerId child, std::uint16_t capacity_slots, Instant at,
+                     NatClass nat = NatClass::kOpen) {
   j.feed(at, in::Connected{child});
-  j.feed(at, in::Received{child, Subscribe{kStripe2, ChunkSeq{130}, capacity_slots, 0}});
+  j.feed(at, in::Received{child, Subscribe{kStripe2, ChunkSeq{130}, capacity_slots, 0, nat}});
 }
 
 // A keepalive Ping keeps the child, and goes unanswered: answering each one doubled the
@@ -75,6 +77,46 @@ TEST(EngineRelay, AnEvictedChildIsFedForTheGraceOnlyWithoutTicks) {
   EXPECT_EQ(fed_after, 0) << "not past the grace";
   EXPECT_FALSE(j.engine().downstream().has_child(StripeIndex{2}, evicted));
 }
+
+struct EvictNatCase {
+  const char* name;
+  NatClass child, newcomer;
+  bool suggested;  // the newcomer is named as the evicted child's new parent
+};
+
+class EngineEvictNat : public ::testing::TestWithParam<EvictNatCase> {};
+
+// The evicted child is pointed at the newcomer only if the two can connect: a move between
+// NATs that cannot reach each other fails after the ICE timeout, by when the grace is over and
+// the stripe lost. Otherwise it is told to look for itself (suggested 0), at once.
+TEST_P(EngineEvictNat, TheNewcomerIsSuggestedOnlyToAChildThatCanReachIt) {
+  const EvictNatCase& c = GetParam();
+  const StreamParams p{};
+  Joiner j(4 * p.bitrate_bps);  // stripe 2 takes 4 children
+  join_and_play_three_seconds(j, p);
+  const Instant t_sub = at_us(13'000'000);
+  for (std::uint64_t id = 50; id < 54; ++id) subscribe_child(j, PeerId{id}, 0, t_sub, c.child);
+  const PeerId newcomer{60};
+  subscribe_child(j, newcomer, 8, t_sub, c.newcomer);
+  ASSERT_EQ(j.evicts.size(), 1u) << "one weak child displaced";
+  const auto& [evicted, evict] = j.evicts.front();
+  EXPECT_GE(evicted.value, 50u);
+  EXPECT_LT(evicted.value, 54u);
+  EXPECT_EQ(evict.stripes, kStripe2);
+  EXPECT_EQ(evict.suggested, c.suggested ? newcomer : PeerId{});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Engine, EngineEvictNat,
+    ::testing::Values(EvictNatCase{"OpenChild", NatClass::kOpen, NatClass::kSymmetric, true},
+                      EvictNatCase{"ConeChildSymmetricNewcomer", NatClass::kCone, NatClass::kSymmetric, true},
+                      EvictNatCase{"PortRestrictedBoth", NatClass::kPortRestricted, NatClass::kPortRestricted, true},
+                      EvictNatCase{"SymmetricChildSymmetricNewcomer", NatClass::kSymmetric, NatClass::kSymmetric, false},
+                      EvictNatCase{"PortRestrictedChildSymmetricNewcomer", NatClass::kPortRestricted,
+                                   NatClass::kSymmetric, false},
+                      EvictNatCase{"SymmetricChildPortRestrictedNewcomer", NatClass::kSymmetric,
+                                   NatClass::kPortRestricted, false}),
+    [](const ::testing::TestParamInfo<EvictNatCase>& info) { return std::string(info.param.name); });
 
 // A Want is answered while our uplink would send the answer within the repair backlog
 // (150 ms), whatever our slots leave over, and refused past that: the children's live chunks

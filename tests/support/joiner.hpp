@@ -47,6 +47,7 @@ class Joiner {
         if (auto* ping = std::get_if<Ping>(&tx->message)) pings.emplace_back(tx->to, *ping);
         if (auto* sub = std::get_if<Subscribe>(&tx->message)) subscribed[tx->to.value] |= sub->stripes;
         if (auto* ack = std::get_if<SubscribeAck>(&tx->message)) acks.emplace_back(tx->to, *ack);
+        if (auto* evict = std::get_if<Evict>(&tx->message)) evicts.emplace_back(tx->to, *evict);
         if (std::holds_alternative<CandidateQuery>(tx->message)) ++queries;
         if (auto* pong = std::get_if<Pong>(&tx->message)) pongs.emplace_back(tx->to, *pong);
         if (auto* data = std::get_if<ChunkData>(&tx->message))
@@ -88,6 +89,7 @@ class Joiner {
   std::map<std::uint64_t, StripeMask> subscribed;
   std::vector<std::pair<PeerId, SubscribeAck>> acks;  // our answers to subscribers
   std::vector<std::pair<PeerId, Pong>> pongs;          // our answers to Pings
+  std::vector<std::pair<PeerId, Evict>> evicts;        // children we displaced
   struct Sent {
     PeerId to;
     std::uint64_t seq;
