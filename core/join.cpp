@@ -285,9 +285,9 @@ void Engine::on_evict(PeerId from, const Evict& evict) {
   }
   if (!moving || evict.suggested == config_.self || evict.suggested == from) return;
   if (evict.suggested == PeerId{}) {
-    // No parent we could reach: look for one now, as we would near the end of the grace.
+    // No parent we could reach: a move that has already failed.
     for (std::uint8_t s = 0; s < stripes_.size(); ++s)
-      if (moving & (StripeMask{1} << s)) lose_parent(StripeIndex{s}, true, out::LossReason::kEvicted);
+      if (moving & (StripeMask{1} << s)) abandon_move(StripeIndex{s});
     choose_parents();
     return;
   }
@@ -314,7 +314,7 @@ Subscribe Engine::subscription(StripeMask stripes, std::uint8_t depth) const {
 }
 
 bool Engine::abandon_move(StripeIndex stripe) {
-  // The move was refused or cannot connect. A climber stays where it is. An evicted child's old
+  // The move was refused, cannot connect, or has no target. A climber stays where it is. An evicted child's old
   // parent stops feeding it when the grace ends, and says nothing: waiting for that silence (and
   // then the stall limit) would cost seconds of stripe, so it finds another parent now, while
   // still fed. Returns whether the parent was given up.

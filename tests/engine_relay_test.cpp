@@ -22,6 +22,15 @@ void subscribe_child(Joiner& j, PeerId child, std::uint16_t capacity_slots, Inst
   j.feed(at, in::Received{child, Subscribe{kStripe2, ChunkSeq{130}, capacity_slots, 0, nat}});
 }
 
+// Four leaves fill stripe 2 (a 4x relay has 14 places: stripe 2 takes 4, the rotation starting
+// at our id, 2), then a stronger newcomer subscribes there and displaces one of them.
+const PeerId kNewcomer{60};
+void fill_stripe2_then_displace(Joiner& j, Instant at, NatClass leaves_nat = NatClass::kOpen,
+                                NatClass newcomer_nat = NatClass::kOpen) {
+  for (std::uint64_t id = 50; id < 54; ++id) subscribe_child(j, PeerId{id}, 0, at, leaves_nat);
+  subscribe_child(j, kNewcomer, 8, at, newcomer_nat);
+}
+
 // A keepalive Ping keeps the child, and goes unanswered: answering each one doubled the
 // messages between children and parents outside the stream. A Ping with a nonce is answered.
 TEST(EngineRelay, AKeepaliveIsHeardButNotAnswered) {
@@ -56,11 +65,10 @@ TEST(EngineRelay, AKeepaliveIsHeardButNotAnswered) {
 // on 36 places, their uplinks seconds behind.
 TEST(EngineRelay, AnEvictedChildIsFedForTheGraceOnlyWithoutTicks) {
   const StreamParams p{};
-  Joiner j(4 * p.bitrate_bps);  // 14 places: stripe 2 takes 4 children (the rotation starts at our id, 2)
+  Joiner j(4 * p.bitrate_bps);
   const auto parents = join_and_play_three_seconds(j, p);
   const Instant t_sub = at_us(13'000'000);
-  for (std::uint64_t id = 50; id < 54; ++id) subscribe_child(j, PeerId{id}, 0, t_sub);
-  subscribe_child(j, PeerId{60}, 8, t_sub);  // stronger than all four: displaces one
+  fill_stripe2_then_displace(j, t_sub);
   PeerId evicted{};
   for (const ChildLink& c : j.engine().downstream().children(StripeIndex{2}))
     if (c.leaving()) evicted = c.peer;
@@ -92,18 +100,15 @@ class EngineEvictNat : public ::testing::TestWithParam<EvictNatCase> {};
 TEST_P(EngineEvictNat, TheNewcomerIsSuggestedOnlyToAChildThatCanReachIt) {
   const EvictNatCase& c = GetParam();
   const StreamParams p{};
-  Joiner j(4 * p.bitrate_bps);  // stripe 2 takes 4 children
+  Joiner j(4 * p.bitrate_bps);
   join_and_play_three_seconds(j, p);
-  const Instant t_sub = at_us(13'000'000);
-  for (std::uint64_t id = 50; id < 54; ++id) subscribe_child(j, PeerId{id}, 0, t_sub, c.child);
-  const PeerId newcomer{60};
-  subscribe_child(j, newcomer, 8, t_sub, c.newcomer);
+  fill_stripe2_then_displace(j, at_us(13'000'000), c.child, c.newcomer);
   ASSERT_EQ(j.evicts.size(), 1u) << "one weak child displaced";
   const auto& [evicted, evict] = j.evicts.front();
   EXPECT_GE(evicted.value, 50u);
   EXPECT_LT(evicted.value, 54u);
   EXPECT_EQ(evict.stripes, kStripe2);
-  EXPECT_EQ(evict.suggested, c.suggested ? newcomer : PeerId{});
+  EXPECT_EQ(evict.suggested, c.suggested ? kNewcomer : PeerId{});
 }
 
 INSTANTIATE_TEST_SUITE_P(
