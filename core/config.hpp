@@ -24,6 +24,8 @@ struct Tuning {
   Duration stall_limit = ms(3000);      // how long a live but silent parent may stall a stripe
   Duration keepalive = ms(1000);        // liveness sweep period: a child quiet toward a parent for half of it pings
   Duration child_timeout = ms(3000);    // a child heard nothing from for this long is gone
+  Duration source_child_timeout = ms(1500);  // ...of the source, which pings its children (failure-handling.md)
+  Duration orphan_reserve = ms(2000);   // the source keeps a lost child's place for its orphans
   int late_streak_limit = 3;            // chunks in a row that missed our deadline via one parent
   Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it
   Duration playout_margin = ms(150);    // jitter room above the slowest stripe's arrival delay

@@ -269,7 +269,12 @@ void Engine::keep_links_alive() {
   // Half a period of quiet, not a whole one: a message sent just after one sweep would
   // otherwise put the next ping two periods after it (with a 1.5 s period, as long as the child
   // timeout). So a parent hears from each child at least every 1.5 periods plus the timer slack.
-  next_liveness_sweep_ = now_ + config_.tuning.keepalive;
+  // The source sweeps four times as often and asks quiet children itself: below each of its few
+  // children is a share of a whole stripe, and a departure found 3 s late let that share
+  // dissolve (docs/failure-handling.md, "The source's children").
+  const Duration period = is_source() ? config_.tuning.keepalive / 4 : config_.tuning.keepalive;
+  const Duration timeout = is_source() ? config_.tuning.source_child_timeout : config_.tuning.child_timeout;
+  next_liveness_sweep_ = now_ + period;
   for (const StripeUpstream& up : stripes_) {
     if (up.state != StripeUpstream::State::kActive) continue;
     const Link* link = links_.find(up.parent);
@@ -279,9 +284,15 @@ void Engine::keep_links_alive() {
   std::vector<PeerId> silent;
   for (std::uint8_t s = 0; s < downstream_.stripe_count(); ++s) {
     for (const ChildLink& child : downstream_.children(StripeIndex{s})) {
-      const Link* link = links_.find(child.peer);
-      if (!link || now_ - link->last_heard > config_.tuning.child_timeout)
+      Link* link = links_.find(child.peer);
+      if (!link || now_ - link->last_heard > timeout) {
         silent.push_back(child.peer);
+        if (is_source() && !child.leaving() && s < orphan_reserve_until_.size())
+          orphan_reserve_until_[s] = now_ + config_.tuning.orphan_reserve;
+      } else if (is_source() && now_ - link->last_heard >= period && now_ - link->last_ping >= period) {
+        link->last_ping = now_;
+        send(child.peer, Ping{fresh_nonce(), us_of(now_)});  // answered, unlike a keepalive
+      }
     }
   }
   for (PeerId peer : silent) {

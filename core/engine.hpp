@@ -105,6 +105,9 @@ class Engine {
   void on_candidate_query(PeerId from, const CandidateQuery& query);
   std::vector<CandidateInfo> candidates_for(PeerId asker, int count, StripeMask wanted = ~StripeMask{0});
   bool bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates, double keep);
+  StripeMask reserved_for_orphans() const;
+  // The depth limit of a Subscribe from a relay whose parent was one of the source's children.
+  static constexpr std::uint8_t kSourceGrandchildDepth = 2;
 
   // relay.cpp: what every node does for its children and neighbours
   void on_subscribe(PeerId from, const Subscribe& sub);
@@ -136,6 +139,7 @@ class Engine {
   // know, taking parents no deeper than `depth` (0: any). choose_parents sets its own from_seq.
   Subscribe subscription(StripeMask stripes, std::uint8_t depth) const;
   void consider_current_parents();
+  void ask_source_first();
   void lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason);
   void check_upstreams();
   Instant next_query_at() const;
@@ -231,6 +235,9 @@ class Engine {
   Instant last_report_at_ = kLongAgo;
   Instant last_offer_check_ = kLongAgo;
   Instant next_liveness_sweep_ = kLongAgo;
+  // Source: a place freed by a child that vanished, kept this long for the subtree it leaves
+  // (a Subscribe with depth limit 2), per stripe.
+  std::vector<Instant> orphan_reserve_until_;
   std::uint32_t next_nonce_ = 1;
 
   // Playback and repair

@@ -217,6 +217,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
   // once the limit lifts (stall_limit after the loss) the same parent is worth asking again.
   Instant retry_at = now_ + ms(5000);
   bool maybe_full = false;
+  bool source_busy = false;  // it has not noticed our lost parent yet
 
   for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
     StripeUpstream& up = stripes_[s];
@@ -251,7 +252,12 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
     } else if (ack.rejected & bit) {
       up.state = StripeUpstream::State::kNone;
       rejected = true;
-      if (up.depth_before_loss != 0) retry_at = std::min(retry_at, up.orphaned_since + config_.tuning.stall_limit);
+      // The source refuses a subtree's top relay only until it notices the parent gone.
+      if (up.depth_before_loss == kSourceGrandchildDepth && from == config_.bootstrap) {
+        retry_at = std::min(retry_at, now_ + config_.tuning.keepalive / 4);
+        source_busy = true;
+      } else if (up.depth_before_loss != 0)
+        retry_at = std::min(retry_at, up.orphaned_since + config_.tuning.stall_limit);
       else maybe_full = true;
     }
   }
@@ -265,6 +271,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
   if (rejected) {
     if (Candidate* c = candidates_.find(from)) {
       if (maybe_full) c->info.spare_slots = 0;
+      else if (source_busy) c->info.spare_slots = std::max<std::uint16_t>(1, c->info.spare_slots);  // choosing took it
       c->unusable_until = maybe_full ? now_ + ms(5000) : retry_at;
     }
     choose_parents();
@@ -344,6 +351,7 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   up.delay.reset();
   emit(out::Event{out::EventKind::kParentSwitched, parent, ChunkSeq{stripe.value}, Duration{},
                   static_cast<std::uint8_t>(reason)});
+  if (up.depth_before_loss == kSourceGrandchildDepth && parent != config_.bootstrap) ask_source_first();
   // Someone else, for a while. But not instead of a source that merely lost our subscription:
   // it is where the stripe is, and for a leaf behind a WebSocket, the only place there is.
   const bool source_forgot_us = parent == config_.bootstrap && reason == out::LossReason::kSilent;
@@ -360,6 +368,23 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   for (std::uint8_t s = 0; s < stripes_.size(); ++s)
     if (stripes_[s].state != StripeUpstream::State::kNone && stripes_[s].parent == parent)
       lose_parent(StripeIndex{s}, tell_parent, reason);
+}
+
+void Engine::ask_source_first() {
+  // Our parent was one of the source's few children, and we have children of our own: a share
+  // of a whole stripe hangs below us, and only the source, which keeps our parent's place for
+  // us a while (on_subscribe), is sure to be shallower than we were. Its other children are full
+  // of relays as strong as we are, and the depth rule lifts only after the stall limit, when our
+  // subtree has given up on us.
+  CandidateInfo info;
+  if (const Candidate* known = candidates_.find(config_.bootstrap)) info = known->info;
+  info.peer = config_.bootstrap;
+  info.depth = 0;
+  info.delay_ms = 0;
+  info.stripes = params_.stripe_count >= 32 ? ~StripeMask{0} : (StripeMask{1} << params_.stripe_count) - 1;
+  info.spare_slots = std::max<std::uint16_t>(1, info.spare_slots);
+  candidates_.offer(info, now_);
+  if (Candidate* source = candidates_.find(config_.bootstrap)) source->unusable_until = kLongAgo;
 }
 
 void Engine::remember_former_parent(StripeUpstream& up) const {

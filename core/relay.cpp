@@ -69,6 +69,16 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
       ack.rejected |= bit;
       continue;
     }
+    // A place one of our children left stays free for a while for the subtree it left behind,
+    // whose top relays ask us first (lose_parent): a joiner or a climber that took it would
+    // leave that whole share of the stripe to dissolve (docs/failure-handling.md).
+    if (is_source() && (reserved_for_orphans() & bit)) {
+      if (sub.depth != kSourceGrandchildDepth) {
+        ack.rejected |= bit;
+        continue;
+      }
+      orphan_reserve_until_[s] = kLongAgo;
+    }
     // A depth-limited subscription comes from a relay that climbs or re-parents: it has a
     // place in the tree (or had one), unlike a joiner or an evicted child on its way down.
     const auto result = downstream_.admit(stripe, from, sub.capacity_slots, now_, sub.depth != 0);

@@ -13,6 +13,7 @@ void Engine::start_source() {
   have_params_ = true;
   clock_.known = true;  // the source clock is ours
   reset_downstream(0);
+  orphan_reserve_until_.assign(params_.stripe_count, kLongAgo);
   stripes_.clear();
   backfill_tokens_.reset(now_);
   join_state_ = JoinState::kJoined;
@@ -40,7 +41,7 @@ std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count, St
   // The source offers itself while it has room, or to a relay stronger than its weakest child:
   // the strongest relays end up right below it.
   const StripeMask relayable = relayable_stripes() & wanted;
-  const StripeMask open = downstream_.open_stripes(relayable);
+  const StripeMask open = downstream_.open_stripes(relayable) & ~reserved_for_orphans();
   const bool displaces = asker.capacity_slots > downstream_.weakest_in_full(relayable);
   if (open != 0 || displaces) {
     CandidateInfo self;
@@ -55,6 +56,13 @@ std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count, St
   list.insert(list.end(), others.begin(), others.end());
   if (list.size() > static_cast<std::size_t>(count)) list.resize(count);
   return list;
+}
+
+StripeMask Engine::reserved_for_orphans() const {
+  StripeMask reserved = 0;
+  for (std::size_t s = 0; s < orphan_reserve_until_.size() && s < 32; ++s)
+    if (now_ < orphan_reserve_until_[s]) reserved |= StripeMask{1} << s;
+  return reserved;
 }
 
 bool Engine::bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates, double keep) {

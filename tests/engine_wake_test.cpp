@@ -66,20 +66,24 @@ TEST(EngineWake, ARefusedRepairWithNobodyLeftToAskWaitsInsteadOfLooping) {
 // An orphaned stripe with children of ours below it is first asked only of peers that cannot
 // be our descendants; a deeper one refuses it until the stall limit (3 s after the loss) lets
 // us take anyone. The engine wakes for that moment, instead of waiting for some other input.
+// (At depth 3: a relay at depth 2 would ask the source first, tests/scenario_source_child_test.cpp.)
 TEST(EngineWake, AStripeRefusedForDepthIsAskedAgainWhenTheStallLimitEnds) {
   const StreamParams p{};
   Joiner j(4 * p.bitrate_bps);
   const auto parents = join_and_play_three_seconds(j, p);
+  for (std::uint64_t seq = 130; seq < 134; ++seq)  // our parents are at depth 2 now
+    j.feed(at_us(static_cast<std::int64_t>(seq) * p.chunk_duration.count() + 200'000),
+           in::Received{parents.at(p.stripe_of(ChunkSeq{seq}).value), ChunkData{chunk(seq, p), 3, false}});
   const PeerId child{50}, deeper{60};
   const StripeMask stripe_1 = StripeMask{1} << 1;
-  j.feed(at_us(13'000'000), in::Connected{child});
-  j.feed(at_us(13'000'000), in::Received{child, Subscribe{stripe_1, ChunkSeq{130}, 0, 0}});
+  j.feed(at_us(13'500'000), in::Connected{child});
+  j.feed(at_us(13'500'000), in::Received{child, Subscribe{stripe_1, ChunkSeq{134}, 0, 0}});
   ASSERT_EQ(j.acks.back().second.accepted, stripe_1);
-  const Instant lost_at = at_us(13'050'000);
+  const Instant lost_at = at_us(13'550'000);
   for (const auto& [stripe, parent] : parents) j.feed(lost_at, in::Disconnected{parent});
   ASSERT_GE(j.queries, 1) << "nobody known is left: the bootstrap is asked";
   const StripeMask all = (StripeMask{1} << p.stripe_count) - 1;
-  const CandidateInfo offer{deeper, 300, 3, 8, all, NatClass::kOpen, NetCoord{}};  // depth 3: below us
+  const CandidateInfo offer{deeper, 300, 4, 8, all, NatClass::kOpen, NetCoord{}};  // depth 4: below us
   j.feed(lost_at + ms(10), in::Received{kBootstrap, CandidateList{{offer}}});
   j.feed(lost_at + ms(20), in::Connected{deeper});
   ASSERT_EQ(j.subscribed[deeper.value], all);

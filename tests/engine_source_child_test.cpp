@@ -1,0 +1,105 @@
+// When one of the source's children vanishes (docs/failure-handling.md, "The source's
+// children"): the source notices within its 1.5 s timeout and keeps the place for the subtree
+// left behind; a relay of that subtree (at depth 2, with children) asks the source first.
+// The whole sequence at scale: tests/scenario_source_child_test.cpp.
+#include <gtest/gtest.h>
+
+#include "tests/support/joiner.hpp"
+#include "tests/support/log_checks.hpp"
+#include "tests/support/mini_swarm.hpp"
+
+namespace potok {
+namespace {
+
+using namespace hand_driven;
+using mini::MiniSwarm;
+using mini::at_s;
+
+
+// A relay at depth 2 (its parents push with 2 hops) with a child in stripe 1.
+struct OrphanedTopRelay {
+  StreamParams p{};
+  Joiner j{4 * p.bitrate_bps};
+  std::map<std::uint8_t, PeerId> parents;
+  Instant lost_at = at_us(13'050'000);
+  const StripeMask stripe_1 = StripeMask{1} << 1;
+
+  OrphanedTopRelay() {
+    parents = join_and_play_three_seconds(j, p);
+    const PeerId child{50};
+    j.feed(at_us(13'000'000), in::Connected{child});
+    j.feed(at_us(13'000'000), in::Received{child, Subscribe{stripe_1, ChunkSeq{130}, 0, 0}});
+    j.subscribed.clear();
+    j.feed(lost_at, in::Disconnected{parents.at(1)});
+  }
+};
+
+TEST(EngineSourceChild, ARelayAtDepthTwoWithChildrenAsksTheSourceFirst) {
+  OrphanedTopRelay r;
+  EXPECT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1) << "the lost stripe, from the source, at once";
+  EXPECT_EQ(r.j.subscribed.size(), 1u) << "nobody else asked";
+}
+
+TEST(EngineSourceChild, AndAsksAgainSoonAfterARefusalUntilTheSourceHasRoom) {
+  OrphanedTopRelay r;
+  ASSERT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1);
+  r.j.subscribed.clear();
+  r.j.feed(r.lost_at + ms(100), in::Received{kBootstrap, SubscribeAck{0, r.stripe_1}});
+  // Then it asks its other parents (they receive stripe 1 too), one after another: all full.
+  for (int round = 0; round < 3; ++round) {
+    const auto asked = r.j.subscribed;
+    r.j.subscribed.clear();
+    for (const auto& [peer, stripes] : asked)
+      if (peer != kBootstrap.value && (stripes & r.stripe_1))
+        r.j.feed(r.lost_at + ms(150 + round), in::Received{PeerId{peer}, SubscribeAck{0, r.stripe_1}});
+  }
+  EXPECT_EQ(r.j.subscribed[kBootstrap.value], 0u) << "asked the source again at once";
+  // No timer of its own: the next choice comes with the next candidate query (1 s), and by then
+  // the source is usable again (250 ms after its refusal; not at the end of the depth rule, 3 s).
+  r.j.run_timers_until(r.lost_at + ms(1300));
+  EXPECT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1) << "not asked again within 1.2 s of the refusal";
+}
+
+TEST(EngineSourceChild, ALeafAtDepthTwoDoesNotTakeTheSourcesPlace) {
+  const StreamParams p{};
+  Joiner j;  // no children: no subtree to keep together
+  const auto parents = join_and_play_three_seconds(j, p);
+  j.subscribed.clear();
+  j.feed(at_us(13'050'000), in::Disconnected{parents.at(1)});
+  EXPECT_EQ(j.subscribed[kBootstrap.value], 0u);
+}
+
+// The source side, in a small world: the source's child vanishes without a word.
+TEST(EngineSourceChild, TheSourceDropsAVanishedChildWithinTwoSecondsAndKeepsItsPlaceForTheSubtree) {
+  mini::MiniSwarmConfig config;
+  config.peers = 2;
+  MiniSwarm swarm(config);
+  swarm.run_until(at_s(10));
+  const Downstream& children = swarm.engine(MiniSwarm::source()).downstream();
+  PeerId gone{};
+  StripeIndex stripe{};
+  for (std::uint8_t s = 0; s < children.stripe_count() && gone == PeerId{}; ++s)
+    for (const ChildLink& c : children.children(StripeIndex{s}))
+      if (!c.leaving()) {
+        gone = c.peer;
+        stripe = StripeIndex{s};
+        break;
+      }
+  ASSERT_NE(gone, PeerId{}) << "the source has no child";
+  const Instant crash_at = swarm.now();
+  swarm.crash(gone);
+  swarm.run_until(crash_at + ms(1500));
+  EXPECT_TRUE(children.has_child(stripe, gone)) << "dropped before the 1.5 s timeout";
+  swarm.run_until(crash_at + ms(2000));
+  ASSERT_FALSE(children.has_child(stripe, gone)) << "still fed 2 s after it vanished";
+
+  const StripeMask bit = StripeMask{1} << stripe.value;
+  const PeerId joiner{90}, top_relay{91};
+  swarm.inject(MiniSwarm::source(), joiner, Subscribe{bit, ChunkSeq{}, 40, 0});
+  EXPECT_FALSE(children.has_child(stripe, joiner)) << "a joiner took the place kept for the subtree";
+  swarm.inject(MiniSwarm::source(), top_relay, Subscribe{bit, ChunkSeq{}, 40, 2});
+  EXPECT_TRUE(children.has_child(stripe, top_relay)) << "a relay from below the lost child was refused";
+}
+
+}  // namespace
+}  // namespace potok
