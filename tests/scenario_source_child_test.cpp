@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "sim/swarm.hpp"
@@ -102,15 +103,18 @@ TEST_P(SourceChildDeparture, ATopRelayOfItsSubtreeTakesItsPlaceBeforeTheRelaysBe
 
   swarm.run_until(kDepartAtS + 10);
   std::size_t below = 0, dropped = 0;
+  std::ostringstream who;
   for (const auto& [child, top] : parent_of) {
     if (top != *heir || !swarm.alive(child)) continue;
     ++below;
     if (!gave_up.contains(child)) continue;
     ++dropped;
-    std::printf("child %u of the heir %u gave it up for silence at %.3f s\n", child + 1, *heir + 1, gave_up[child]);
+    who << ' ' << child + 1 << " at " << gave_up[child] << " s;";
   }
   ASSERT_GT(below, 0u) << "the heir had no children left";
-  EXPECT_LE(dropped * 4, below) << dropped << " of " << below << " children gave up the heir";
+  // One in the 3 worlds (seed 1) is given up for silence 1.1 s after the departure (not traced).
+  EXPECT_LE(dropped * 4, below) << dropped << " of " << below << " children of the heir "
+                                << *heir + 1 << " gave it up for silence:" << who.str();
   EXPECT_EQ(swarm.finish().late_plays, 0u);
 }
 
