@@ -272,7 +272,7 @@ void Engine::keep_links_alive() {
   // The source sweeps four times as often and asks quiet children itself: below each of its few
   // children is a share of a whole stripe, and a departure found 3 s late let that share
   // dissolve (docs/failure-handling.md, "The source's children").
-  const Duration period = is_source() ? config_.tuning.keepalive / 4 : config_.tuning.keepalive;
+  const Duration period = is_source() ? source_sweep_period() : config_.tuning.keepalive;
   const Duration timeout = is_source() ? config_.tuning.source_child_timeout : config_.tuning.child_timeout;
   next_liveness_sweep_ = now_ + period;
   for (const StripeUpstream& up : stripes_) {

@@ -97,6 +97,11 @@ class Engine {
   void forgive_absence(Duration absence);
   void leave();
   bool is_source() const { return config_.role == Role::kSource; }
+  StripeMask all_stripes() const {
+    return params_.stripe_count >= 32 ? ~StripeMask{0} : (StripeMask{1} << params_.stripe_count) - 1;
+  }
+  // The source sweeps its children this often (keep_links_alive).
+  Duration source_sweep_period() const { return config_.tuning.keepalive / 4; }
 
   // source.cpp: the source's and bootstrap's side
   void start_source();

@@ -174,7 +174,7 @@ void Engine::consider_current_parents() {
   // answers in one round trip: ask it before waiting for the bootstrap, whose list budget a
   // departure high in a tree can exhaust with thousands of orphans at once. Unless it refused
   // us lately: then the pool already knows better.
-  const StripeMask all = params_.stripe_count >= 32 ? ~StripeMask{0} : (StripeMask{1} << params_.stripe_count) - 1;
+  const StripeMask all = all_stripes();
   const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
   for (const StripeUpstream& up : stripes_) {
     if (up.state != StripeUpstream::State::kActive || up.moving_to != PeerId{}) continue;
@@ -254,7 +254,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       rejected = true;
       // The source refuses a subtree's top relay only until it notices the parent gone.
       if (up.depth_before_loss == kSourceGrandchildDepth && from == config_.bootstrap) {
-        retry_at = std::min(retry_at, now_ + config_.tuning.keepalive / 4);
+        retry_at = std::min(retry_at, now_ + source_sweep_period());
         source_busy = true;
       } else if (up.depth_before_loss != 0)
         retry_at = std::min(retry_at, up.orphaned_since + config_.tuning.stall_limit);
@@ -381,7 +381,7 @@ void Engine::ask_source_first() {
   info.peer = config_.bootstrap;
   info.depth = 0;
   info.delay_ms = 0;
-  info.stripes = params_.stripe_count >= 32 ? ~StripeMask{0} : (StripeMask{1} << params_.stripe_count) - 1;
+  info.stripes = all_stripes();
   info.spare_slots = std::max<std::uint16_t>(1, info.spare_slots);
   candidates_.offer(info, now_);
   if (Candidate* source = candidates_.find(config_.bootstrap)) source->unusable_until = kLongAgo;

@@ -106,8 +106,7 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
   }
   if (ack.accepted) child_offers_.subscribed(from, sub.nat);
   // Anything else in the mask names stripes that do not exist.
-  const StripeMask valid = params_.stripe_count >= 32 ? ~StripeMask{0}
-                                                       : ((StripeMask{1} << params_.stripe_count) - 1);
+  const StripeMask valid = all_stripes();
   ack.rejected |= sub.stripes & ~valid;
   send(from, ack);
 
