@@ -287,8 +287,8 @@ void Engine::keep_links_alive() {
       Link* link = links_.find(child.peer);
       if (!link || now_ - link->last_heard > timeout) {
         silent.push_back(child.peer);
-        if (is_source() && !child.leaving() && s < orphan_reserve_until_.size())
-          orphan_reserve_until_[s] = now_ + config_.tuning.orphan_reserve;
+        if (is_source() && !child.leaving() && s < orphan_places_.size())
+          orphan_places_[s].reserved_until = now_ + config_.tuning.orphan_reserve;
       } else if (is_source() && now_ - link->last_heard >= period && now_ - link->last_ping >= period) {
         link->last_ping = now_;
         send(child.peer, Ping{fresh_nonce(), us_of(now_)});  // answered, unlike a keepalive

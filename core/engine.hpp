@@ -117,6 +117,8 @@ class Engine {
   // relay.cpp: what every node does for its children and neighbours
   void on_subscribe(PeerId from, const Subscribe& sub);
   void on_unsubscribe(PeerId from, const Unsubscribe& unsub);
+  // Source: names the top relay that took a lost child's place to another one refused there.
+  void refer_to_heir(StripeIndex stripe, PeerId asker, NatClass asker_nat, SubscribeAck& ack) const;
   void on_want(PeerId from, const Want& want);
   void on_ping(PeerId from, const Ping& ping);
   void forward(const ChunkPtr& chunk, std::uint8_t hops, bool repair);
@@ -240,9 +242,15 @@ class Engine {
   Instant last_report_at_ = kLongAgo;
   Instant last_offer_check_ = kLongAgo;
   Instant next_liveness_sweep_ = kLongAgo;
-  // Source: a place freed by a child that vanished, kept this long for the subtree it leaves
-  // (a Subscribe with depth limit 2), per stripe.
-  std::vector<Instant> orphan_reserve_until_;
+  // Source, per stripe: a place freed by a child that vanished, kept for the subtree it leaves
+  // (a Subscribe with depth limit 2) until `reserved_until`; then who took it, named to the
+  // subtree's other top relays until `heir_until` (on_subscribe).
+  struct OrphanPlace {
+    Instant reserved_until = kLongAgo;
+    PeerId heir{};
+    Instant heir_until = kLongAgo;
+  };
+  std::vector<OrphanPlace> orphan_places_;
   std::uint32_t next_nonce_ = 1;
 
   // Playback and repair

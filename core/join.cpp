@@ -139,6 +139,8 @@ void Engine::choose_parents() {
     Subscribe sub = subscription(a.stripes, 0);
     std::uint8_t depth_limit = 0;
     ChunkSeq from = playout_.started() ? playout_.next() : group_start_;
+    bool below_source_child = true;  // every depth-limited stripe here hung below one
+    ChunkSeq newest_live{};
     for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
       if (!(a.stripes & (StripeMask{1} << s))) continue;
       StripeUpstream& up = stripes_[s];
@@ -146,10 +148,16 @@ void Engine::choose_parents() {
       up.parent = a.parent;
       up.since = now_;
       up.late_streak = 0;
-      if (up.depth_before_loss != 0)
-        depth_limit = depth_limit == 0 ? up.depth_before_loss : std::min(depth_limit, up.depth_before_loss);
+      if (up.depth_before_loss == 0) continue;
+      depth_limit = depth_limit == 0 ? up.depth_before_loss : std::min(depth_limit, up.depth_before_loss);
+      below_source_child = below_source_child && up.depth_before_loss == kSourceGrandchildDepth;
+      newest_live = std::max(newest_live, up.last_pushed);  // never less than what came live
     }
     sub.depth = depth_limit;
+    // Below a lost child of the source, nobody is shallow enough but the source, which keeps
+    // one place, and its other children, full of relays as strong as we are: a parent that is
+    // ahead of us will do instead (on_subscribe; docs/failure-handling.md).
+    if (depth_limit != 0 && below_source_child) sub.newest_live_seq = newest_live;
     // Ask from the first chunk we lack, so the parent's backfill is not a duplicate.
     while (from <= newest_seen_ && buffer_.has(from)) from = next(from);
     sub.from_seq = from;
@@ -226,6 +234,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       send(up.parent, Unsubscribe{bit});  // moved: release the old parent's slot at once
       remember_former_parent(up);
       up.parent = from;
+      up.newest_live = ChunkSeq{};
       up.moving_to = PeerId{};
       up.evicted_at = kNever;
       up.since = now_;
@@ -252,8 +261,10 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
     } else if (ack.rejected & bit) {
       up.state = StripeUpstream::State::kNone;
       rejected = true;
-      // The source refuses a subtree's top relay only until it notices the parent gone.
-      if (up.depth_before_loss == kSourceGrandchildDepth && from == config_.bootstrap) {
+      // The source refuses a subtree's top relay only until it notices the parent gone. Once it
+      // names whoever took the place (refer_to_heir), or a child with room, asking again would
+      // only keep us from the deeper places that are ahead of us.
+      if (up.depth_before_loss == kSourceGrandchildDepth && from == config_.bootstrap && ack.referrals.empty()) {
         retry_at = std::min(retry_at, now_ + source_sweep_period());
         source_busy = true;
       } else if (up.depth_before_loss != 0)
@@ -338,11 +349,12 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   const PeerId parent = up.parent;
   if (tell_parent) send(parent, Unsubscribe{StripeMask{1} << stripe.value});
   // Only a peer with children in this stripe can adopt a descendant by mistake.
-  if (up.state == StripeUpstream::State::kActive && up.depth != 0 && !downstream_.children(stripe).empty())
-    up.depth_before_loss = up.depth;
+  const bool was_fed = up.state == StripeUpstream::State::kActive;
+  if (was_fed && up.depth != 0 && !downstream_.children(stripe).empty()) up.depth_before_loss = up.depth;
   remember_former_parent(up);
   if (up.moving_to != PeerId{}) send(up.moving_to, Unsubscribe{StripeMask{1} << stripe.value});
   up.state = StripeUpstream::State::kNone;
+  up.newest_live = ChunkSeq{};
   up.moving_to = PeerId{};
   up.evicted_at = kNever;
   up.since = now_;
@@ -351,7 +363,9 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   up.delay.reset();
   emit(out::Event{out::EventKind::kParentSwitched, parent, ChunkSeq{stripe.value}, Duration{},
                   static_cast<std::uint8_t>(reason)});
-  if (up.depth_before_loss == kSourceGrandchildDepth && parent != config_.bootstrap) ask_source_first();
+  // The parent we had, not a later attempt that failed: by then the source may have given the
+  // place away (on_subscribe_ack).
+  if (was_fed && up.depth_before_loss == kSourceGrandchildDepth && parent != config_.bootstrap) ask_source_first();
   // Someone else, for a while. But not instead of a source that merely lost our subscription:
   // it is where the stripe is, and for a leaf behind a WebSocket, the only place there is.
   const bool source_forgot_us = parent == config_.bootstrap && reason == out::LossReason::kSilent;

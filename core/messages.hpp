@@ -119,6 +119,8 @@ struct Subscribe {
   std::uint16_t capacity_slots = 0;
   std::uint8_t depth = 0;
   NatClass nat = NatClass::kOpen;  // whom the parent may refer us to if it refuses
+  // With `depth`: a deeper parent will do if it has had a newer chunk live (0: it will not).
+  ChunkSeq newest_live_seq{};
   bool operator==(const Subscribe&) const = default;
 };
 // A parent that is full in a stripe names some of its children that have room there.

@@ -64,8 +64,12 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
     // We can only relay a stripe we receive, and a re-parenting peer must not adopt a node
     // below its old depth: that node could be its own descendant. One at its old depth cannot
     // be (descendants are deeper), and refusing those too kept a strong relay near the source
-    // from its own level, where most of the places near the source are.
-    if (my_depth == 255 || (sub.depth != 0 && my_depth > sub.depth && !is_source())) {
+    // from its own level, where most of the places near the source are. Nor can one that has
+    // had a newer chunk live from its parent than the subscriber ever had: live pushes only
+    // travel down the tree.
+    const bool ahead = !is_source() && my_depth != 255 && sub.newest_live_seq != ChunkSeq{} &&
+                       stripes_[s].newest_live > sub.newest_live_seq;
+    if (my_depth == 255 || (sub.depth != 0 && my_depth > sub.depth && !is_source() && !ahead)) {
       ack.rejected |= bit;
       continue;
     }
@@ -77,7 +81,7 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
         ack.rejected |= bit;
         continue;
       }
-      orphan_reserve_until_[s] = kLongAgo;
+      orphan_places_[s] = OrphanPlace{kLongAgo, from, now_ + config_.tuning.orphan_reserve};
     }
     // A depth-limited subscription comes from a relay that climbs or re-parents: it has a
     // place in the tree (or had one), unlike a joiner or an evicted child on its way down.
@@ -101,6 +105,7 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
       case Downstream::Admission::kFull:
         ack.rejected |= bit;
         child_offers_.refer(stripe, downstream_, from, sub.nat, kReferralsPerStripe, ack.referrals);
+        if (is_source() && sub.depth == kSourceGrandchildDepth) refer_to_heir(stripe, from, sub.nat, ack);
         break;
     }
   }
@@ -126,6 +131,26 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
     if (!take_backfill_budget(wire::wire_size(data))) break;  // the child will repair the rest
     send(from, std::move(data));
   }
+}
+
+void Engine::refer_to_heir(StripeIndex stripe, PeerId asker, NatClass asker_nat, SubscribeAck& ack) const {
+  // Another top relay of the lost child's subtree took the place: say so, or the asker would
+  // keep asking us, thinking we have not noticed the departure yet (on_subscribe_ack), instead
+  // of looking for a deeper place that is ahead of it. Without room: it is named, not offered
+  // (sent there, the asker lost a connection setup and a round trip to learn it was full).
+  if (stripe.value >= orphan_places_.size()) return;
+  const OrphanPlace& place = orphan_places_[stripe.value];
+  if (now_ >= place.heir_until || place.heir == asker || !downstream_.has_child(stripe, place.heir)) return;
+  const NatClass* heir_nat = child_offers_.nat_of(place.heir);
+  if (!heir_nat || !can_connect(asker_nat, *heir_nat)) return;
+  for (const CandidateInfo& c : ack.referrals)
+    if (c.peer == place.heir) return;
+  CandidateInfo heir;
+  heir.peer = place.heir;
+  heir.depth = 1;
+  heir.stripes = StripeMask{1} << stripe.value;
+  heir.nat = *heir_nat;
+  ack.referrals.push_back(heir);
 }
 
 void Engine::on_unsubscribe(PeerId from, const Unsubscribe& unsub) {

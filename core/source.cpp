@@ -13,7 +13,7 @@ void Engine::start_source() {
   have_params_ = true;
   clock_.known = true;  // the source clock is ours
   reset_downstream(0);
-  orphan_reserve_until_.assign(params_.stripe_count, kLongAgo);
+  orphan_places_.assign(params_.stripe_count, OrphanPlace{});
   stripes_.clear();
   backfill_tokens_.reset(now_);
   join_state_ = JoinState::kJoined;
@@ -60,8 +60,8 @@ std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count, St
 
 StripeMask Engine::reserved_for_orphans() const {
   StripeMask reserved = 0;
-  for (std::size_t s = 0; s < orphan_reserve_until_.size() && s < 32; ++s)
-    if (now_ < orphan_reserve_until_[s]) reserved |= StripeMask{1} << s;
+  for (std::size_t s = 0; s < orphan_places_.size() && s < 32; ++s)
+    if (now_ < orphan_places_[s].reserved_until) reserved |= StripeMask{1} << s;
   return reserved;
 }
 

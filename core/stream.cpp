@@ -122,6 +122,7 @@ void Engine::accept_chunk(PeerId from, const ChunkData& data) {
     if (!data.repair) {
       up.last_arrival = now_;
       up.last_pushed = std::max(up.last_pushed, h.seq);
+      up.newest_live = std::max(up.newest_live, h.seq);
       up.depth = data.hops;
       up.delay.add(Duration{clock_.to_source(now_) - h.capture_us});
     }

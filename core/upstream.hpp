@@ -19,6 +19,9 @@ struct StripeUpstream {
   Instant since{};         // when the current state began
   Instant last_arrival{};  // last chunk of this stripe from the parent
   ChunkSeq last_pushed{};  // ...and its sequence number
+  // The newest chunk this parent pushed us live; reset with every change of parent. A live push
+  // comes only down the tree, so anyone below us has nothing newer (relay.cpp on_subscribe).
+  ChunkSeq newest_live{};
   DelayEstimator delay;    // source capture -> arrival here, live pushes only
   std::uint8_t depth = 0;  // hops from the source, from the last chunk
   std::uint8_t depth_before_loss = 0;  // kept while re-parenting, to refuse our own descendants

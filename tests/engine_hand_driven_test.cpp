@@ -341,5 +341,35 @@ TEST(EngineHandDriven, AReparentingPeerIsRefusedOnlyByParentsDeeperThanItWas) {
   }
 }
 
+// ...unless the deeper parent is ahead of it: it has had a chunk of the stripe live that the
+// subscriber never had, and a live chunk comes only down the tree, through the subscriber to
+// any of its descendants.
+TEST(EngineHandDriven, ADeeperParentThatIsAheadTakesAReparentingPeer) {
+  const StreamParams p{};
+  Joiner j(4 * p.bitrate_bps);
+  join_and_play_three_seconds(j, p);  // depth 2; the newest chunk of stripe 2 pushed live is 126
+  const std::vector<std::tuple<PeerId, std::uint64_t, bool>> cases = {
+      {PeerId{60}, 125, true},   // it had only 125: we are ahead, so not below it
+      {PeerId{61}, 126, false},  // it had 126 too: we might be below it
+      {PeerId{62}, 200, false},
+      {PeerId{63}, 0, false},    // it does not say: the depth rule alone
+  };
+  for (const auto& [peer, newest, accepted] : cases) {
+    j.feed(at_us(13'000'000), in::Connected{peer});
+    Subscribe sub{0b0100, ChunkSeq{130}, 0, 1};
+    sub.newest_live_seq = ChunkSeq{newest};
+    j.feed(at_us(13'000'000), in::Received{peer, sub});
+    ASSERT_EQ(j.acks.back().first, peer);
+    EXPECT_EQ(j.acks.back().second.accepted, accepted ? 0b0100u : 0u) << "newest " << newest;
+  }
+  // A repair is no proof: it may have come from anywhere, the subscriber's subtree included.
+  j.feed(at_us(13'050'000), in::Received{parent_of(1), ChunkData{chunk(130, p), 2, true}});
+  j.feed(at_us(13'050'000), in::Connected{PeerId{64}});
+  Subscribe sub{0b0100, ChunkSeq{131}, 0, 1};
+  sub.newest_live_seq = ChunkSeq{126};
+  j.feed(at_us(13'050'000), in::Received{PeerId{64}, sub});
+  EXPECT_EQ(j.acks.back().second.accepted, 0u) << "chunk 130 came as a repair";
+}
+
 }  // namespace
 }  // namespace potok

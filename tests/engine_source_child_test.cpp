@@ -29,6 +29,7 @@ struct OrphanedTopRelay {
     j.feed(at_us(13'000'000), in::Connected{child});
     j.feed(at_us(13'000'000), in::Received{child, Subscribe{stripe_1, ChunkSeq{130}, 0, 0}});
     j.subscribed.clear();
+    j.subscriptions.clear();
     j.feed(lost_at, in::Disconnected{parents.at(1)});
   }
 };
@@ -59,6 +60,60 @@ TEST(EngineSourceChild, AndAsksAgainSoonAfterARefusalUntilTheSourceHasRoom) {
   EXPECT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1) << "not asked again within 1.2 s of the refusal";
 }
 
+// A refusal that names who took the place (another top relay of the subtree, with no room) is
+// final: the relay asks neither the source again nor the one named.
+TEST(EngineSourceChild, ButARefusalThatNamesTheHeirIsFinal) {
+  OrphanedTopRelay r;
+  ASSERT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1);
+  r.j.subscribed.clear();
+  const PeerId heir{77};
+  SubscribeAck refusal{0, r.stripe_1};
+  refusal.referrals.push_back(CandidateInfo{heir, 0, 1, 0, r.stripe_1, NatClass::kOpen, NetCoord{}});
+  r.j.feed(r.lost_at + ms(300), in::Received{kBootstrap, refusal});
+  r.j.run_timers_until(r.lost_at + ms(2900));  // the depth rule lifts at 3 s
+  EXPECT_EQ(r.j.subscribed[kBootstrap.value], 0u) << "asked the source again";
+  EXPECT_EQ(r.j.subscribed[heir.value], 0u) << "asked the one named, which has no room";
+}
+
+// Refused by the source, it offers the others a deeper place if they are ahead of it: it says
+// the newest chunk of the stripe it had live (129, stripe 1's last).
+TEST(EngineSourceChild, RefusedByTheSourceItTakesADeeperParentThatIsAhead) {
+  OrphanedTopRelay r;
+  ASSERT_EQ(r.j.subscriptions.size(), 1u);
+  EXPECT_EQ(r.j.subscriptions[0].second.depth, 2);
+  EXPECT_EQ(r.j.subscriptions[0].second.newest_live_seq, ChunkSeq{129});
+  r.j.subscriptions.clear();
+  r.j.feed(r.lost_at + ms(100), in::Received{kBootstrap, SubscribeAck{0, r.stripe_1}});
+  ASSERT_FALSE(r.j.subscriptions.empty()) << "asked someone else at once";
+  for (const auto& [peer, sub] : r.j.subscriptions) {
+    EXPECT_NE(peer, kBootstrap);
+    EXPECT_EQ(sub.depth, 2);
+    EXPECT_EQ(sub.newest_live_seq, ChunkSeq{129});
+  }
+}
+
+// Further down, the depth rule alone: there are shallow places enough, and a deeper one would
+// make the stripe slower for the whole subtree.
+TEST(EngineSourceChild, ADeeperRelayOffersNoDeeperPlace) {
+  const StreamParams p{};
+  Joiner j{4 * p.bitrate_bps};
+  join_four_parents(j, at_us(10'000'000), p);
+  std::map<std::uint8_t, PeerId> parents;
+  for (std::uint8_t s = 0; s < p.stripe_count; ++s) parents[s] = parent_of(s);
+  // As join_and_play_three_seconds, but at depth 3.
+  for (std::uint64_t seq = 101; seq < 130; ++seq)
+    j.feed(at_us(static_cast<std::int64_t>(seq) * 100'000 + 200'000),
+           in::Received{parents.at(p.stripe_of(ChunkSeq{seq}).value), ChunkData{chunk(seq, p), 3, false}});
+  const PeerId child{50};
+  j.feed(at_us(13'000'000), in::Connected{child});
+  j.feed(at_us(13'000'000), in::Received{child, Subscribe{StripeMask{0b0010}, ChunkSeq{130}, 0, 0}});
+  j.subscriptions.clear();
+  j.feed(at_us(13'050'000), in::Disconnected{parents.at(1)});
+  ASSERT_FALSE(j.subscriptions.empty());
+  EXPECT_EQ(j.subscriptions[0].second.depth, 3);
+  EXPECT_EQ(j.subscriptions[0].second.newest_live_seq, ChunkSeq{}) << "no deeper place offered";
+}
+
 TEST(EngineSourceChild, ALeafAtDepthTwoDoesNotTakeTheSourcesPlace) {
   const StreamParams p{};
   Joiner j;  // no children: no subtree to keep together
@@ -71,7 +126,7 @@ TEST(EngineSourceChild, ALeafAtDepthTwoDoesNotTakeTheSourcesPlace) {
 // The source side, in a small world: the source's child vanishes without a word.
 TEST(EngineSourceChild, TheSourceDropsAVanishedChildWithinTwoSecondsAndKeepsItsPlaceForTheSubtree) {
   mini::MiniSwarmConfig config;
-  config.peers = 2;
+  config.peers = 12;  // enough to fill the source's places
   MiniSwarm swarm(config);
   swarm.run_until(at_s(10));
   const Downstream& children = swarm.engine(MiniSwarm::source()).downstream();
@@ -100,6 +155,21 @@ TEST(EngineSourceChild, TheSourceDropsAVanishedChildWithinTwoSecondsAndKeepsItsP
   EXPECT_FALSE(children.has_child(stripe, joiner)) << "a joiner took the place kept for the subtree";
   swarm.inject(MiniSwarm::source(), top_relay, Subscribe{bit, ChunkSeq{}, 40, 2});
   EXPECT_TRUE(children.has_child(stripe, top_relay)) << "a relay from below the lost child was refused";
+
+  // Another one (no stronger than the source's children, so it displaces none of them) is
+  // refused, and told who has the place: otherwise it would keep asking.
+  const PeerId sibling{92};
+  swarm.connect_stranger(MiniSwarm::source(), sibling);
+  swarm.inject(MiniSwarm::source(), sibling, Subscribe{bit, ChunkSeq{}, 1, 2});
+  const SubscribeAck* answer = nullptr;
+  for (const auto& sent : swarm.to_strangers())
+    if (const auto* ack = std::get_if<SubscribeAck>(&sent.message); ack && sent.to == sibling) answer = ack;
+  ASSERT_NE(answer, nullptr) << "no answer to the sibling";
+  EXPECT_EQ(answer->rejected, bit);
+  ASSERT_FALSE(answer->referrals.empty()) << "the refusal names nobody";
+  EXPECT_EQ(answer->referrals.back().peer, top_relay);
+  EXPECT_EQ(answer->referrals.back().depth, 1);
+  EXPECT_EQ(answer->referrals.back().spare_slots, 0) << "named, not offered";
 }
 
 }  // namespace

@@ -129,7 +129,7 @@ TEST(WireLayout, ControlMessageSizesAreThoseOfTheSpecification) {
       {JoinRequest{}, 17},   {welcome(0), 47},      {welcome(2), 47 + 2 * c},
       {CandidateQuery{}, 9}, {CandidateList{}, 4},  {CandidateList{candidates(5)}, 4 + 5 * c},
       {Report{}, 19},        {Ping{}, 14},          {Pong{}, 37},
-      {Subscribe{}, 18},     {SubscribeAck{}, 12},  {Unsubscribe{}, 6},
+      {Subscribe{}, 26},     {SubscribeAck{}, 12},  {Unsubscribe{}, 6},
       {SubscribeAck{0, 1, candidates(3)}, 12 + 3 * c},
       {Evict{}, 14},         {Want{}, 10},          {NotHave{}, 10},
       {Leave{}, 2},

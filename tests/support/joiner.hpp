@@ -45,7 +45,10 @@ class Joiner {
       if (auto* tx = std::get_if<out::Transmit>(&o)) {
         sent_to[tx->to.value].push_back(now);
         if (auto* ping = std::get_if<Ping>(&tx->message)) pings.emplace_back(tx->to, *ping);
-        if (auto* sub = std::get_if<Subscribe>(&tx->message)) subscribed[tx->to.value] |= sub->stripes;
+        if (auto* sub = std::get_if<Subscribe>(&tx->message)) {
+          subscribed[tx->to.value] |= sub->stripes;
+          subscriptions.emplace_back(tx->to, *sub);
+        }
         if (auto* ack = std::get_if<SubscribeAck>(&tx->message)) acks.emplace_back(tx->to, *ack);
         if (auto* evict = std::get_if<Evict>(&tx->message)) evicts.emplace_back(tx->to, *evict);
         if (std::holds_alternative<CandidateQuery>(tx->message)) ++queries;
@@ -87,6 +90,7 @@ class Joiner {
   };
   std::vector<PeerId> connects;
   std::map<std::uint64_t, StripeMask> subscribed;
+  std::vector<std::pair<PeerId, Subscribe>> subscriptions;  // every one we sent, in order
   std::vector<std::pair<PeerId, SubscribeAck>> acks;  // our answers to subscribers
   std::vector<std::pair<PeerId, Pong>> pongs;          // our answers to Pings
   std::vector<std::pair<PeerId, Evict>> evicts;        // children we displaced

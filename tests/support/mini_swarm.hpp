@@ -158,6 +158,15 @@ class MiniSwarm {
   void inject(PeerId to, PeerId from, Message message) {
     feed(to, in::Received{from, std::move(message)});
   }
+  // As if a peer that does not exist had opened a transport to `to`: what `to` sends it then
+  // goes out at once and lands in to_strangers().
+  void connect_stranger(PeerId to, PeerId stranger) { feed(to, in::Connected{stranger}); }
+  // What nodes sent to peers that do not exist (the senders of injected messages), in order.
+  struct Stranger {
+    PeerId from, to;
+    Message message;
+  };
+  const std::vector<Stranger>& to_strangers() const { return to_strangers_; }
 
  private:
   enum class Kind : std::uint8_t {
@@ -178,6 +187,8 @@ class MiniSwarm {
   };
   // An engine bug that emits outputs forever must fail a test, not hang it.
   static constexpr std::uint64_t kMaxOutputsPerInput = 1'000'000;
+
+  std::vector<Stranger> to_strangers_;
 
   std::size_t index_of(PeerId p) const { return static_cast<std::size_t>(p.value - 1); }
   bool exists(PeerId p) const { return p.value >= 1 && p.value <= nodes_.size(); }
@@ -282,6 +293,7 @@ class MiniSwarm {
     NodeLog& log = node(self).log;
     if (auto* tx = std::get_if<out::Transmit>(&o)) {
       if (exists(tx->to)) schedule(now_ + config_.latency, Kind::kReceive, tx->to, self, std::move(tx->message));
+      else to_strangers_.push_back(Stranger{self, tx->to, std::move(tx->message)});
     } else if (auto* c = std::get_if<out::Connect>(&o)) {
       if (reachable(c->peer) && c->peer != self) {
         const Instant up = now_ + 2 * config_.latency;
