@@ -54,7 +54,7 @@ void Engine::climb(const std::vector<CandidateInfo>& offered) {
   // Only among the places the bootstrap has just offered: it knows which full relays have a
   // child weaker than us. An older candidate that looks shallow is usually full of relays as
   // strong as we are; 10x relays that picked from the whole pool asked one of those again every
-  // round and were refused 94 % of the time (10k x 300 s, performance.md, session 21).
+  // round and were refused 94 % of the time (10k x 300 s, performance-history-21.md).
   const std::optional<StripeIndex> stripe = climb_stripe();
   if (!stripe) return;
   const std::uint8_t worst_index = stripe->value;
