@@ -67,9 +67,9 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
     // from its own level, where most of the places near the source are. Nor can one that has
     // had a newer chunk live from its parent than the subscriber ever had: live pushes only
     // travel down the tree.
-    const bool ahead = !is_source() && my_depth != 255 && sub.newest_live_seq != ChunkSeq{} &&
-                       stripes_[s].newest_live > sub.newest_live_seq;
-    if (my_depth == 255 || (sub.depth != 0 && my_depth > sub.depth && !is_source() && !ahead)) {
+    const bool too_deep = sub.depth != 0 && !is_source() && my_depth > sub.depth &&
+                          !(sub.newest_live_seq != ChunkSeq{} && stripes_[s].newest_live > sub.newest_live_seq);
+    if (my_depth == 255 || too_deep) {
       ack.rejected |= bit;
       continue;
     }

@@ -97,13 +97,7 @@ TEST(EngineSourceChild, RefusedByTheSourceItTakesADeeperParentThatIsAhead) {
 TEST(EngineSourceChild, ADeeperRelayOffersNoDeeperPlace) {
   const StreamParams p{};
   Joiner j{4 * p.bitrate_bps};
-  join_four_parents(j, at_us(10'000'000), p);
-  std::map<std::uint8_t, PeerId> parents;
-  for (std::uint8_t s = 0; s < p.stripe_count; ++s) parents[s] = parent_of(s);
-  // As join_and_play_three_seconds, but at depth 3.
-  for (std::uint64_t seq = 101; seq < 130; ++seq)
-    j.feed(at_us(static_cast<std::int64_t>(seq) * 100'000 + 200'000),
-           in::Received{parents.at(p.stripe_of(ChunkSeq{seq}).value), ChunkData{chunk(seq, p), 3, false}});
+  const auto parents = join_and_play_three_seconds(j, p, 3);
   const PeerId child{50};
   j.feed(at_us(13'000'000), in::Connected{child});
   j.feed(at_us(13'000'000), in::Received{child, Subscribe{StripeMask{0b0010}, ChunkSeq{130}, 0, 0}});

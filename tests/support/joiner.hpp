@@ -162,7 +162,7 @@ inline void join_four_parents(Joiner& j, Instant t0, const StreamParams& p) {
 // after capture, except from the parents in `silent`.
 inline void push_live(Joiner& j, const StreamParams& p, std::uint64_t from, std::uint64_t to,
                const std::map<std::uint8_t, PeerId>& parents, const std::set<PeerId>& silent = {},
-               const std::map<std::uint8_t, int>& lag_ms = {}) {
+               const std::map<std::uint8_t, int>& lag_ms = {}, std::uint8_t hops = 2) {
   std::vector<std::pair<Instant, std::uint64_t>> pushes;  // in time order: the engine's clock only advances
   for (std::uint64_t seq = from; seq < to; ++seq) {
     const std::uint8_t stripe = p.stripe_of(ChunkSeq{seq}).value;
@@ -173,16 +173,18 @@ inline void push_live(Joiner& j, const StreamParams& p, std::uint64_t from, std:
   for (const auto& [at, seq] : pushes) {
     const PeerId parent = parents.at(p.stripe_of(ChunkSeq{seq}).value);
     if (silent.count(parent)) j.feed(at, in::Tick{});
-    else j.feed(at, in::Received{parent, ChunkData{chunk(seq, p), 2, false}});
+    else j.feed(at, in::Received{parent, ChunkData{chunk(seq, p), hops, false}});
   }
 }
 
-// Joins at 10 s with one parent per stripe, which push chunks 101-129; returns who feeds what.
-inline std::map<std::uint8_t, PeerId> join_and_play_three_seconds(Joiner& j, const StreamParams& p) {
+// Joins at 10 s with one parent per stripe, which push chunks 101-129 with `hops` (our depth);
+// returns who feeds what.
+inline std::map<std::uint8_t, PeerId> join_and_play_three_seconds(Joiner& j, const StreamParams& p,
+                                                                  std::uint8_t hops = 2) {
   join_four_parents(j, at_us(10'000'000), p);
   std::map<std::uint8_t, PeerId> parents;
   for (std::uint8_t s = 0; s < p.stripe_count; ++s) parents[s] = parent_of(s);
-  push_live(j, p, 101, 130, parents);
+  push_live(j, p, 101, 130, parents, {}, {}, hops);
   return parents;
 }
 
