@@ -19,18 +19,37 @@ struct StreamParams {
   std::uint8_t stripe_count = 4;
   Duration chunk_duration = ms(100);
   std::uint16_t chunks_per_group = 10;
-  std::uint32_t bitrate_bps = 2'500'000;
+  std::uint32_t bitrate_bps = 2'500'000;  // of the media: parity comes on top
+  // The last stripe carries parity: chunk k*n + n-1 (n = stripe_count) is the XOR of the n-1
+  // before it, made with the last of them (core/parity.hpp).
+  bool parity = false;
 
   StripeIndex stripe_of(ChunkSeq seq) const {
     return StripeIndex{static_cast<std::uint8_t>(seq.value % stripe_count)};
   }
+  std::uint8_t data_stripes() const { return parity ? static_cast<std::uint8_t>(stripe_count - 1) : stripe_count; }
+  bool is_parity(ChunkSeq seq) const { return parity && seq.value % stripe_count == stripe_count - 1u; }
+  ChunkSeq row_start(ChunkSeq seq) const { return ChunkSeq{seq.value / stripe_count * stripe_count}; }
+  // Chunk durations from chunk 0 to this one's capture. A parity chunk takes none of its own:
+  // it is captured with its row's last data chunk.
+  std::int64_t media_index(ChunkSeq seq) const {
+    if (!parity) return static_cast<std::int64_t>(seq.value);
+    const std::uint64_t n = stripe_count, in_row = seq.value % n;
+    return static_cast<std::int64_t>(seq.value / n * (n - 1) + (in_row < n - 1 ? in_row : n - 2));
+  }
+  // Sequence numbers that `data_chunks` data chunks span, with the parity among them.
+  std::uint64_t seq_span(std::uint64_t data_chunks) const {
+    return parity ? (data_chunks * stripe_count + data_stripes() - 1) / data_stripes() : data_chunks;
+  }
+  // How often a stripe brings a chunk: once a row.
+  Duration stripe_period() const { return chunk_duration * data_stripes(); }
   // Average payload bytes of one chunk at the nominal bitrate.
   std::uint64_t chunk_bytes() const {
     return static_cast<std::uint64_t>(bitrate_bps) * static_cast<std::uint64_t>(chunk_duration.count()) /
            8'000'000ULL;
   }
-  // Upload of one stripe, in bits per second.
-  double stripe_bps() const { return static_cast<double>(bitrate_bps) / stripe_count; }
+  // Upload of one stripe, in bits per second (a parity chunk is as large as a data chunk).
+  double stripe_bps() const { return static_cast<double>(bitrate_bps) / data_stripes(); }
   bool operator==(const StreamParams&) const = default;
 };
 

@@ -195,7 +195,7 @@ inline bool valid(const std::vector<CandidateInfo>& cs) {
 
 // Stripe masks are 32 bits wide; the engine divides by stripe_count and chunk_duration.
 inline bool valid(const StreamParams& p) {
-  return p.stripe_count >= 1 && p.stripe_count <= 32 && p.chunk_duration.count() > 0 &&
+  return p.stripe_count >= (p.parity ? 2 : 1) && p.stripe_count <= 32 && p.chunk_duration.count() > 0 &&
          p.chunks_per_group >= 1;
 }
 
@@ -218,6 +218,7 @@ inline void put(Writer& w, const Welcome& m) {
   w.i64(m.params.chunk_duration.count());
   w.u16(m.params.chunks_per_group);
   w.u32(m.params.bitrate_bps);
+  w.u8(m.params.parity ? 1 : 0);
   w.u64(m.head_seq.value);
   w.u64(m.group_start_seq.value);
   w.u32(m.swarm_size);
@@ -229,13 +230,14 @@ inline void get(Reader& r, Welcome& m) {
   m.params.chunk_duration = Duration{r.i64()};
   m.params.chunks_per_group = r.u16();
   m.params.bitrate_bps = r.u32();
+  m.params.parity = r.boolean();
   if (!r.error() && !valid(m.params)) r.fail(WireError::kBadValue);
   m.head_seq = ChunkSeq{r.u64()};
   m.group_start_seq = ChunkSeq{r.u64()};
   m.swarm_size = r.u32();
   m.candidates = get_candidates(r);
 }
-constexpr std::size_t kWelcomeFixedSize = 8 + 1 + 8 + 2 + 4 + 8 + 8 + 4 + 2;
+constexpr std::size_t kWelcomeFixedSize = 8 + 1 + 8 + 2 + 4 + 1 + 8 + 8 + 4 + 2;
 
 inline void put(Writer& w, const CandidateQuery& m) {
   w.u16(m.want);

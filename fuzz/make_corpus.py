@@ -14,7 +14,7 @@ import os
 import struct
 import sys
 
-VERSION = 4
+VERSION = 5
 MAX_WIRE_MESSAGE = 16 * 1024
 FRAGMENT_HEADER = 36
 SIGNATURE = 64
@@ -52,8 +52,8 @@ def join_request(capacity, nat, xyz):
     return frame("JoinRequest", "HB", capacity, nat) + coord(*xyz)
 
 
-def welcome(source_time_us, stripes, chunk_us, per_group, bitrate, head, group_start, swarm, cs):
-    return frame("Welcome", "qBqHIQQI", source_time_us, stripes, chunk_us, per_group, bitrate,
+def welcome(source_time_us, stripes, chunk_us, per_group, bitrate, head, group_start, swarm, cs, parity=0):
+    return frame("Welcome", "qBqHIBQQI", source_time_us, stripes, chunk_us, per_group, bitrate, parity,
                  head, group_start, swarm) + candidates(cs)
 
 
@@ -89,6 +89,19 @@ def seed(*frames):
     return out
 
 
+def parity_payload(sizes):
+    """The payload of a parity chunk (docs/protocol.md, "Parity chunks") for data chunks of these
+    sizes, each filled with 0x5A, as fuzz/wire_fuzz.cpp's check_parity builds its row."""
+    out = struct.pack("<B", len(sizes))
+    for i, size in enumerate(sizes):
+        out += struct.pack("<IqQB", size, 1000 * i, 7, 0) + bytes(SIGNATURE)
+    xor = bytearray(max(sizes))
+    for size in sizes:
+        for k in range(size):
+            xor[k] ^= 0x5A
+    return out + bytes(xor)
+
+
 def main():
     out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "wire")
     os.makedirs(out_dir, exist_ok=True)
@@ -105,6 +118,7 @@ def main():
         "valid-join-request": seed(join_request(8, CONE, (3.5, -1.0, 12.0))),
         "valid-welcome": seed(welcome(-1, 4, 200_000, 5, 2_500_000, 41, 40, 1234, cs)),
         "valid-welcome-no-candidates": seed(welcome(0, 1, 1, 1, 0, 0, 0, 0, [])),
+        "valid-welcome-parity": seed(welcome(-1, 5, 100_000, 10, 2_500_000, 124, 120, 99, cs, parity=1)),
         "valid-candidate-query": seed(frame("CandidateQuery", "HIB", 8, 0b0101, 1)),
         "valid-candidate-list": seed(frame("CandidateList") + candidates(cs)),
         "valid-candidate-list-empty": seed(frame("CandidateList") + candidates([])),
@@ -146,8 +160,11 @@ def main():
         "bad-nan-coordinate": seed(join_request(8, CONE, (float("nan"), 0.0, 0.0))),
         "bad-nat-class": seed(join_request(8, 4, (0.0, 0.0, 0.0))),
         "bad-no-stripes": seed(welcome(0, 0, 200_000, 5, 1, 0, 0, 0, [])),
+        "bad-parity-without-data": seed(welcome(0, 1, 200_000, 5, 1, 0, 0, 0, [], parity=1)),
         "bad-then-good": seed(bytes([1]) + ping[1:], ping),
     }
+    # Read whole by check_parity, and as frames by the rest (where it is malformed).
+    seeds["parity-payload"] = parity_payload([0, 1, 2, 3])
     for name, data in seeds.items():
         with open(os.path.join(out_dir, name + ".bin"), "wb") as f:
             f.write(data)

@@ -126,7 +126,7 @@ TEST(WireLayout, ControlMessageSizesAreThoseOfTheSpecification) {
   const std::size_t c = kCandidateWireSize;
   EXPECT_EQ(c, 23u);
   const std::vector<std::pair<Message, std::size_t>> table = {
-      {JoinRequest{}, 17},   {welcome(0), 47},      {welcome(2), 47 + 2 * c},
+      {JoinRequest{}, 17},   {welcome(0), 48},      {welcome(2), 48 + 2 * c},
       {CandidateQuery{}, 9}, {CandidateList{}, 4},  {CandidateList{candidates(5)}, 4 + 5 * c},
       {Report{}, 19},        {Ping{}, 14},          {Pong{}, 37},
       {Subscribe{}, 26},     {SubscribeAck{}, 12},  {Unsubscribe{}, 6},
@@ -252,7 +252,7 @@ TEST(WireErrors, MoreThan64CandidatesAreRejected) {
   EXPECT_EQ(decode_error(announced_only), WireError::kBadCount);
 
   Bytes welcome_frame = only_frame(welcome(0));
-  put_le(welcome_frame, 45, 65, 2);
+  put_le(welcome_frame, 46, 65, 2);
   EXPECT_EQ(decode_error(welcome_frame), WireError::kBadCount);
 }
 
@@ -275,7 +275,11 @@ TEST(WireErrors, OutOfRangeFieldsAreRejected) {
   Bytes zero_group = w;
   put_le(zero_group, 19, 0, 2);
   EXPECT_EQ(decode_error(zero_group), WireError::kBadValue) << "zero chunks per group";
-  EXPECT_EQ(decode_error(with_byte(w, 47 + 16, 9)), WireError::kBadValue) << "candidate NatClass";
+  EXPECT_EQ(decode_error(with_byte(w, 25, 2)), WireError::kBadValue) << "parity flag 2";
+  Bytes one_stripe_parity = with_byte(w, 25, 1);
+  EXPECT_EQ(decode_error(one_stripe_parity), std::nullopt) << "32 stripes, the last parity";
+  EXPECT_EQ(decode_error(with_byte(one_stripe_parity, 10, 1)), WireError::kBadValue) << "parity and no data stripe";
+  EXPECT_EQ(decode_error(with_byte(w, 48 + 16, 9)), WireError::kBadValue) << "candidate NatClass";
   EXPECT_EQ(decode_error(with_byte(only_frame(Subscribe{}), 17, 4)), WireError::kBadValue) << "subscriber NatClass";
   const Bytes ack = only_frame(SubscribeAck{0, 1, candidates(1)});
   EXPECT_EQ(decode_error(with_byte(ack, 12 + 16, 9)), WireError::kBadValue) << "referral NatClass";

@@ -71,6 +71,12 @@ inline std::vector<Sample> samples() {
       {"JoinRequest", JoinRequest{40, NatClass::kSymmetric, NetCoord{1.5f, -2.0f, 30.0f}}},
       {"WelcomeWithoutCandidates", welcome(0)},
       {"WelcomeWithMaxCandidates", welcome(kMaxCandidates)},
+      {"WelcomeWithParity", [] {
+         Welcome w = welcome(1);
+         w.params.stripe_count = 5;
+         w.params.parity = true;
+         return w;
+       }()},
       {"CandidateQuery", CandidateQuery{12, 0b0100, true}},
       {"CandidateListEmpty", CandidateList{}},
       {"CandidateListOfThree", CandidateList{candidates(3)}},
