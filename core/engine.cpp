@@ -226,7 +226,7 @@ Instant Engine::next_wake() const {
   if (join_state_ == JoinState::kAwaitingWelcome) wake = std::min(wake, join_sent_at_ + config_.tuning.join_retry);
   if (join_state_ != JoinState::kJoined || is_source()) return wake;
   if (downstream_.capacity() > 0) wake = std::min(wake, soft(next_climb_at_));
-  const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
+  const Duration stripe_period = params_.stripe_period();
   bool any_unassigned = false;
   for (const auto& s : stripes_) {
     // The end of the stall limit lets an orphaned stripe take parents that might be our

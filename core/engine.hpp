@@ -181,6 +181,10 @@ class Engine {
   void maybe_start_playout();
   void advance_playout();
   void check_repairs();
+  // Parity streams: rebuild a data chunk from the rest of its row (core/parity.hpp).
+  bool rebuild(ChunkSeq missing);
+  void complete_row(ChunkSeq arrived);
+  bool holds_another_source_place(PeerId peer, StripeIndex stripe, StripeMask accepting) const;
   PeerId repair_helper(StripeIndex stripe, const RepairState& r) const;
   PeerId strongest_child_helper(StripeIndex stripe, const RepairState& r) const;
   Duration target_delay() const;

@@ -36,7 +36,7 @@ Duration Engine::chunk_transfer_time() const {
 void Engine::on_welcome(const Welcome& w) {
   if (join_state_ != JoinState::kAwaitingWelcome) return;
   if (w.params.stripe_count == 0 || w.params.stripe_count > 32 || w.params.chunk_duration <= Duration{} ||
-      w.params.bitrate_bps == 0 || w.params.chunks_per_group == 0) {
+      w.params.bitrate_bps == 0 || w.params.chunks_per_group == 0 || (w.params.parity && w.params.stripe_count < 2)) {
     event(out::EventKind::kProtocolViolation, config_.bootstrap);
     return;
   }
@@ -183,7 +183,7 @@ void Engine::consider_current_parents() {
   // departure high in a tree can exhaust with thousands of orphans at once. Unless it refused
   // us lately: then the pool already knows better.
   const StripeMask all = all_stripes();
-  const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
+  const Duration stripe_period = params_.stripe_period();
   for (const StripeUpstream& up : stripes_) {
     if (up.state != StripeUpstream::State::kActive || up.moving_to != PeerId{}) continue;
     // Not one that has gone quiet on this stripe too: it may be what we just lost.

@@ -39,6 +39,8 @@ class Playout {
     skip_streak_ = 0;
   }
   void stop() { started_ = false; }
+  // Past a parity chunk: nothing to show, and not a skip.
+  void pass() { next_ = potok::next(next_); }
   void steer(Duration target) { target_ = target; }
 
   Instant deadline(std::int64_t capture_source_us, const SourceClock& clock) const {

@@ -22,7 +22,7 @@ std::uint8_t Engine::depth_of(StripeIndex stripe) const {
   if (up.state != StripeUpstream::State::kActive) return 255;
   // A stalled stripe is as good as none: we cannot relay what we do not receive. A parent that
   // accepted us but has not pushed yet is fine: what it sends, we pass on.
-  const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
+  const Duration stripe_period = params_.stripe_period();
   if (now_ - up.last_arrival > stripe_period + config_.tuning.silence_grace) return 255;
   return up.depth == 0 ? 254 : up.depth;  // 254: depth not known yet, deeper than any real one
 }
@@ -69,7 +69,7 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
     // travel down the tree.
     const bool too_deep = sub.depth != 0 && !is_source() && my_depth > sub.depth &&
                           !(sub.newest_live_seq != ChunkSeq{} && stripes_[s].newest_live > sub.newest_live_seq);
-    if (my_depth == 255 || too_deep) {
+    if (my_depth == 255 || too_deep || (is_source() && params_.parity && holds_another_source_place(from, stripe, ack.accepted))) {
       ack.rejected |= bit;
       continue;
     }
@@ -119,7 +119,8 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
   // (or continue) without waiting for the next live chunk.
   if (!ack.accepted || !seen_any_) return;
   // At most one group: enough to start at its keyframe, and it does not clog our uplink.
-  const std::uint64_t window = std::min<std::uint64_t>(config_.tuning.backfill_limit, params_.chunks_per_group);
+  const std::uint64_t window =
+      params_.seq_span(std::min<std::uint64_t>(config_.tuning.backfill_limit, params_.chunks_per_group));
   std::uint64_t first = newest_seen_.value >= window ? newest_seen_.value - window + 1 : 0;
   first = std::max(first, sub.from_seq.value);
   for (std::uint64_t seq = first; seq <= newest_seen_.value; ++seq) {
@@ -131,6 +132,15 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
     if (!take_backfill_budget(wire::wire_size(data))) break;  // the child will repair the rest
     send(from, std::move(data));
   }
+}
+
+bool Engine::holds_another_source_place(PeerId peer, StripeIndex stripe, StripeMask accepting) const {
+  // Parity covers the loss of one stripe: a child of the source that carried two would take two
+  // down when it left, and a 10x relay may otherwise hold three of the source's seven places.
+  if (accepting & ~(StripeMask{1} << stripe.value)) return true;
+  for (std::uint8_t s = 0; s < downstream_.stripe_count(); ++s)
+    if (s != stripe.value && downstream_.has_child(StripeIndex{s}, peer)) return true;
+  return false;
 }
 
 void Engine::refer_to_heir(StripeIndex stripe, PeerId asker, NatClass asker_nat, SubscribeAck& ack) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/engine.hpp"
+#include "core/parity.hpp"
 #include "core/wire.hpp"
 
 namespace potok {
@@ -15,7 +16,7 @@ constexpr std::uint64_t kMaxAhead = 256;  // chunks beyond the newest we know: a
 
 std::int64_t Engine::estimated_capture_us(ChunkSeq seq) const {
   const std::int64_t step = params_.chunk_duration.count();
-  return ref_capture_us_ + (static_cast<std::int64_t>(seq.value) - static_cast<std::int64_t>(newest_seen_.value)) * step;
+  return ref_capture_us_ + (params_.media_index(seq) - params_.media_index(newest_seen_)) * step;
 }
 
 std::optional<Duration> Engine::measured_via(PeerId parent) const {
@@ -30,20 +31,28 @@ Duration Engine::target_delay() const {
   // The slowest stripe decides: measured if it has delivered live chunks, else as measured on
   // another stripe from the same parent (same path), else what its parent announced plus half
   // the RTT and one chunk transfer.
-  Duration worst{};
+  // With parity, a row is whole once all its stripes but one are here: the second slowest
+  // decides, and the slowest one's chunks are rebuilt before they come (complete_row).
+  Duration worst{}, second{};
+  std::size_t counted = 0;
+  auto count = [&](Duration d) {
+    second = std::max(second, std::min(worst, d));
+    worst = std::max(worst, d);
+    ++counted;
+  };
   for (const auto& s : stripes_) {
     if (s.delay.primed()) {
-      worst = std::max(worst, s.delay.upper());
+      count(s.delay.upper());
     } else if (s.state != StripeUpstream::State::kActive) {
       continue;
     } else if (const auto shared = measured_via(s.parent)) {
-      worst = std::max(worst, *shared);
+      count(*shared);
     } else if (const Candidate* c = candidates_.find(s.parent)) {
-      worst = std::max(worst, Duration{static_cast<Duration::rep>(
-                                  expected_delay_ms(*c, vivaldi_.coord(), chunk_transfer_time()) * 1000)});
+      count(Duration{static_cast<Duration::rep>(expected_delay_ms(*c, vivaldi_.coord(), chunk_transfer_time()) * 1000)});
     }
   }
-  const Duration target = worst + config_.tuning.playout_margin + config_.tuning.repair_room;
+  const Duration decisive = params_.parity && counted == stripes_.size() ? second : worst;
+  const Duration target = decisive + config_.tuning.playout_margin + config_.tuning.repair_room;
   return std::clamp(target, config_.tuning.min_delay, config_.tuning.max_delay);
 }
 
@@ -135,6 +144,7 @@ void Engine::accept_chunk(PeerId from, const ChunkData& data) {
   const bool useful = inserted == ChunkBuffer::Insert::kNew;
   accounting_.received(from, size, chunk->payload_size(), !useful);
   if (!useful) return;
+  if (params_.is_parity(h.seq)) accounting_.parity_received(chunk->payload_size());
   // The repair entry stays until playout passes it: the helper's answer may still be on its way.
   if (!seen_any_) first_chunk_at_ = now_;
   if (!seen_any_ || h.seq > newest_seen_) {
@@ -144,6 +154,7 @@ void Engine::accept_chunk(PeerId from, const ChunkData& data) {
   }
   if (h.keyframe && h.seq > group_start_) group_start_ = h.seq;
   if (from_parent || data.repair) forward(chunk, static_cast<std::uint8_t>(std::min(254, data.hops + 1)), data.repair);
+  if (params_.parity) complete_row(h.seq);
   if (!playout_.started()) maybe_start_playout();
   else playout_.steer(target_delay());
 }
@@ -220,6 +231,10 @@ void Engine::advance_playout() {
   }
   for (std::uint64_t steps = 0; steps < kScanLimit && seen_any_ && playout_.next() <= newest_seen_; ++steps) {
     const ChunkSeq seq = playout_.next();
+    if (params_.is_parity(seq)) {  // never shown: it only stands in for a missing chunk
+      playout_.pass();
+      continue;
+    }
     if (const ChunkPtr* c = buffer_.find(seq)) {
       const Instant play_at = playout_.deadline((*c)->header.capture_us, clock_);
       if (play_at < now_) {  // arrived, but too late to show: never play late
@@ -275,6 +290,7 @@ Instant Engine::repair_trigger(ChunkSeq seq) const {
 }
 
 Instant Engine::next_repair_at(ChunkSeq seq) const {
+  if (params_.is_parity(seq)) return kNever;  // only ever needed to rebuild another chunk
   auto it = repairs_.find(seq.value);
   if (it == repairs_.end()) return repair_trigger(seq);
   if (it->second.attempts == 0) return std::max(repair_trigger(seq), it->second.not_before);
@@ -356,6 +372,54 @@ void Engine::check_repairs() {
     send(helper, Want{seq});
     event(out::EventKind::kRepairRequested, helper, seq);
   }
+}
+
+bool Engine::rebuild(ChunkSeq missing) {
+  if (!params_.parity || params_.is_parity(missing) || buffer_.has(missing)) return false;
+  if (playout_.started() && missing < playout_.next()) return false;
+  const ChunkSeq first = params_.row_start(missing);
+  const ChunkPtr* parity = buffer_.find(ChunkSeq{first.value + params_.stripe_count - 1u});
+  if (!parity) return false;
+  std::vector<ChunkPtr> others;
+  for (std::uint64_t s = first.value; s < first.value + params_.data_stripes(); ++s) {
+    if (s == missing.value) continue;
+    const ChunkPtr* c = buffer_.find(ChunkSeq{s});
+    if (!c) return false;
+    others.push_back(*c);
+  }
+  const std::optional<ChunkPtr> rebuilt = rebuild_from_parity(params_, missing, **parity, others);
+  if (!rebuilt) {
+    event(out::EventKind::kProtocolViolation, config_.bootstrap, missing);  // only the source makes parity
+    return false;
+  }
+  buffer_.insert(*rebuilt);
+  accounting_.rebuilt((*rebuilt)->payload_size());
+  if (missing > newest_seen_) {
+    newest_seen_ = missing;
+    ref_capture_us_ = (*rebuilt)->header.capture_us;
+  }
+  if ((*rebuilt)->header.keyframe && missing > group_start_) group_start_ = missing;
+  // Our children in that stripe get it as if our parent had pushed it: a subtree goes on
+  // receiving a stripe whose parent we lost while we look for another.
+  const StripeUpstream& up = stripes_[params_.stripe_of(missing).value];
+  forward(*rebuilt, static_cast<std::uint8_t>(std::min(254, (up.depth != 0 ? up.depth : 253) + 1)), false);
+  return true;
+}
+
+void Engine::complete_row(ChunkSeq arrived) {
+  // A row this chunk leaves one short is whole already: the last chunk is rebuilt now, not when
+  // it comes. So each stripe reaches us, and our children, as soon as the fastest four of the
+  // row's five have: the slowest stripe's delay stops adding up hop after hop down the trees,
+  // and a stripe whose parent left flows on while we find another.
+  const ChunkSeq first = params_.row_start(arrived);
+  ChunkSeq missing{};
+  int lacking = 0;
+  for (std::uint64_t s = first.value; s < first.value + params_.stripe_count; ++s)
+    if (!buffer_.has(ChunkSeq{s})) {
+      missing = ChunkSeq{s};
+      ++lacking;
+    }
+  if (lacking == 1) rebuild(missing);
 }
 
 }  // namespace potok

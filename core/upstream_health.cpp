@@ -77,7 +77,7 @@ Duration Engine::fastest_other_stripe(StripeIndex stripe) const {
 }
 
 void Engine::check_upstreams() {
-  const Duration stripe_period = params_.chunk_duration * params_.stripe_count;
+  const Duration stripe_period = params_.stripe_period();
   bool changed = false;
   for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
     StripeUpstream& up = stripes_[s];

@@ -208,6 +208,8 @@ std::string report_json(const RunSummary& s) {
   w.key("source_upload_x").value(ratio(s.source_upload_bytes, s.stream_bytes));
   w.key("control_overhead").value(ratio(s.control_bytes, s.media_bytes_useful));
   w.key("duplicate_ratio").value(ratio(s.media_bytes_duplicate, s.media_bytes_useful));
+  // Parity that rebuilt a chunk took the place of a copy of it; the rest is overhead.
+  w.key("parity_overhead").value(ratio(s.parity_bytes - std::min(s.parity_bytes, s.rebuilt_bytes), s.media_bytes_useful));
   w.key("bytes");
   w.begin_object();
   w.key("stream").value(s.stream_bytes);
@@ -215,6 +217,8 @@ std::string report_json(const RunSummary& s) {
   w.key("control").value(s.control_bytes);
   w.key("media_useful").value(s.media_bytes_useful);
   w.key("media_duplicate").value(s.media_bytes_duplicate);
+  w.key("parity").value(s.parity_bytes);
+  w.key("rebuilt").value(s.rebuilt_bytes);
   w.end_object();
 
   w.key("max_depth").value(s.max_depth);
@@ -242,6 +246,7 @@ std::string report_json(const RunSummary& s) {
   w.key("parent_switches").value(s.parent_switches);
   w.key("repairs_requested").value(s.repairs_requested);
   w.key("resyncs").value(s.resyncs);
+  w.key("chunks_rebuilt").value(s.chunks_rebuilt);
   w.key("wakes").value(s.wakes);
   w.key("messages").value(s.messages);
   w.end_object();

@@ -30,10 +30,12 @@ double percentile_nearest_rank(std::vector<double> values, double p);
 //       source_upload_x (source_upload_bytes / stream_bytes),
 //       control_overhead (control_bytes / media_bytes_useful),
 //       duplicate_ratio (media_bytes_duplicate / media_bytes_useful),
-//       bytes {stream, source_upload, control, media_useful, media_duplicate},
+//       parity_overhead ((parity_bytes - rebuilt_bytes) / media_bytes_useful; 0 without --parity),
+//       bytes {stream, source_upload, control, media_useful, media_duplicate, parity, rebuilt},
 //       max_depth, depth_histogram [..],
 //       peer_upload_x {count, p50, p95, max, mean},
-//       events {joins, departures, connect_failures, parent_switches, repairs_requested, resyncs},
+//       events {joins, departures, connect_failures, parent_switches, repairs_requested, resyncs,
+//               chunks_rebuilt},
 //       continuity_series [{t_s, due, on_time}, ..].
 std::string report_json(const RunSummary& summary);
 

@@ -52,8 +52,13 @@ struct RunSummary {
   std::uint64_t stream_bytes = 0;         // media bytes the source produced
   std::uint64_t source_upload_bytes = 0;  // everything the source sent
   std::uint64_t control_bytes = 0;        // every byte on the wire that is not chunk payload
-  std::uint64_t media_bytes_useful = 0;   // payload bytes of first copies received
+  // Payload bytes of the media chunks each peer got: first copies received, and chunks rebuilt
+  // from parity. A copy that comes after the chunk was rebuilt is a duplicate.
+  std::uint64_t media_bytes_useful = 0;
   std::uint64_t media_bytes_duplicate = 0;
+  std::uint64_t parity_bytes = 0;         // payload bytes of first copies of parity chunks
+  std::uint64_t rebuilt_bytes = 0;        // ...and what they rebuilt
+  std::uint64_t chunks_rebuilt = 0;
   // Upload of each peer that was ever in the swarm, as a multiple of the stream bitrate over its
   // time in the swarm.
   std::vector<double> peer_upload_x;

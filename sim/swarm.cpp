@@ -40,6 +40,9 @@ void add_into(RunSummary& into, const RunSummary& from) {
   into.control_bytes += from.control_bytes;
   into.media_bytes_useful += from.media_bytes_useful;
   into.media_bytes_duplicate += from.media_bytes_duplicate;
+  into.parity_bytes += from.parity_bytes;
+  into.rebuilt_bytes += from.rebuilt_bytes;
+  into.chunks_rebuilt += from.chunks_rebuilt;
   into.peer_upload_x.insert(into.peer_upload_x.end(), from.peer_upload_x.begin(), from.peer_upload_x.end());
   into.joins += from.joins;
   into.departures += from.departures;
@@ -140,8 +143,12 @@ void Swarm::join(Partition& p, std::uint32_t index) {
 void Swarm::retire(Partition& p, std::uint32_t index) {
   Node& n = nodes_[index];
   const TrafficCounters& t = n.engine->accounting().total();
-  p.tally.media_bytes_useful += t.media_down_useful;
+  // Parity is not media: the ratios stay per media byte, and a rebuilt chunk is media we got.
+  p.tally.media_bytes_useful += t.media_down_useful - t.media_down_parity + t.media_rebuilt;
   p.tally.media_bytes_duplicate += t.media_down_duplicate;
+  p.tally.parity_bytes += t.media_down_parity;
+  p.tally.rebuilt_bytes += t.media_rebuilt;
+  p.tally.chunks_rebuilt += t.chunks_rebuilt;
   const std::int64_t lived = p.now_us - places_[index].join_us;
   if (index != 0 && lived >= kMinSessionForUploadStatUs) {
     const double stream_bytes = scenario_.stream.bitrate_bps / 8.0 * (static_cast<double>(lived) / 1e6);

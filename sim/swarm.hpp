@@ -123,6 +123,7 @@ class Swarm {
   std::int64_t next_window_us_ = 0;
   std::uint64_t next_seq_ = 0;
   std::shared_ptr<const Bytes> payload_;
+  std::vector<ChunkPtr> row_;  // --parity: the data chunks of the row being produced
   RunSummary header_;  // the scenario's fields of the summary
   bool finished_ = false;
   RunSummary final_;

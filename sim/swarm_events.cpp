@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/parity.hpp"
 #include "core/wire.hpp"
 #include "sim/swarm.hpp"
 
@@ -70,13 +71,24 @@ void Swarm::produce(Partition& p) {
   const StreamParams& params = scenario_.stream;
   auto chunk = std::make_shared<Chunk>();
   chunk->header.seq = ChunkSeq{next_seq_};
-  chunk->header.group = GroupId{next_seq_ / params.chunks_per_group};
-  chunk->header.keyframe = next_seq_ % params.chunks_per_group == 0;
+  const std::int64_t media_index = params.media_index(ChunkSeq{next_seq_});
+  chunk->header.group = GroupId{static_cast<std::uint64_t>(media_index) / params.chunks_per_group};
+  chunk->header.keyframe = media_index % params.chunks_per_group == 0;
   chunk->header.capture_us = p.now_us + nodes_[0].clock_offset_us;
   chunk->payload = payload_;
   ++next_seq_;
   p.tally.stream_bytes += payload_->size();
+  const ChunkPtr data = chunk;
   feed(p, 0, Input{local(p, nodes_[0]), in::Produce{std::move(chunk)}});
+  if (params.parity) {
+    // The row's parity goes out with its last data chunk, as the live source's would.
+    row_.push_back(data);
+    if (params.is_parity(ChunkSeq{next_seq_})) {
+      ++next_seq_;
+      feed(p, 0, Input{local(p, nodes_[0]), in::Produce{make_parity_chunk(row_)}});
+      row_.clear();
+    }
+  }
   p.queue.push(p.now_us + params.chunk_duration.count(), EventType::kProduce, 0);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sim/swarm.hpp"
+#include "tests/support/busiest_relay.hpp"
 
 namespace potok::sim {
 namespace {
@@ -177,16 +178,10 @@ TEST_P(SmallSwarm, TrafficAccountingIsConsistent) {
 TEST_P(SmallSwarm, ChildrenOfADepartedRelayFindNewParentsAndKeepPlaying) {
   Swarm swarm(standard(seed()));
   swarm.run_until(120);
-  std::uint32_t relay = 0;
-  for (std::uint32_t i = 1; i < swarm.node_count(); ++i)
-    if (swarm.alive(i) && (relay == 0 || swarm.engine(i)->downstream().used() > swarm.engine(relay)->downstream().used()))
-      relay = i;
-  ASSERT_NE(relay, 0u);
-  const Downstream& down = swarm.engine(relay)->downstream();
-  ASSERT_GT(down.used(), 0u) << "no peer relays at 120 s";
-  std::set<std::uint32_t> children;
-  for (std::uint8_t st = 0; st < down.stripe_count(); ++st)
-    for (const ChildLink& c : down.children(StripeIndex{st})) children.insert(static_cast<std::uint32_t>(c.peer.value - 1));
+  const BusiestRelay busiest = busiest_relay(swarm);
+  const std::uint32_t relay = busiest.relay;
+  const std::set<std::uint32_t>& children = busiest.children;
+  ASSERT_FALSE(children.empty()) << "no peer relays at 120 s";
   const PeerId gone{relay + 1ULL};
   const auto chunk_s = static_cast<double>(swarm.engine(relay)->stream().chunk_duration.count()) / 1e6;
 
