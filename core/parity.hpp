@@ -1,8 +1,8 @@
 // The parity stripe (StreamParams::parity): the last chunk of every row is the XOR of the row's
 // data chunks, so any one chunk of a row can be rebuilt from the others. A peer whose parent in
 // one stripe left or stalls goes on playing, and a relay goes on feeding its subtree in that
-// stripe, while it looks for a new parent (docs/design.md, "The parity stripe"). Layout of the
-// parity payload: docs/protocol.md, "Parity chunks".
+// stripe, while it looks for a new parent (docs/parity.md). Layout of the parity payload:
+// docs/protocol.md, section 9.
 #pragma once
 
 #include <cstdint>

@@ -23,7 +23,7 @@ Options:
   --seed K           random seed; equal seeds give equal runs (default 1)
   --churn            sessions last 5 min on average; arrivals keep the audience steady
   --parity           add a fifth stripe of parity: each chunk can be rebuilt from the other
-                     four of its row (25 % more upload and download; docs/design.md)
+                     four of its row (25 % more upload and download; docs/parity.md)
   --report FILE      write the JSON report to FILE
   --plots DIR        write SVG plots (latency CDF, upload, depth, continuity) into DIR
   --threads N        1 or 2 (default 2); the result does not depend on it
