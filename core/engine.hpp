@@ -181,6 +181,7 @@ class Engine {
   void maybe_start_playout();
   void advance_playout();
   void check_repairs();
+  void note_new_chunk(const ChunkHeader& h);  // newest, group start: received or rebuilt
   // Parity streams: rebuild a data chunk from the rest of its row (core/parity.hpp).
   bool rebuild(ChunkSeq missing);
   void complete_row(ChunkSeq arrived);

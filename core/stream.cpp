@@ -146,13 +146,7 @@ void Engine::accept_chunk(PeerId from, const ChunkData& data) {
   if (!useful) return;
   if (params_.is_parity(h.seq)) accounting_.parity_received(chunk->payload_size());
   // The repair entry stays until playout passes it: the helper's answer may still be on its way.
-  if (!seen_any_) first_chunk_at_ = now_;
-  if (!seen_any_ || h.seq > newest_seen_) {
-    newest_seen_ = h.seq;
-    ref_capture_us_ = h.capture_us;
-    seen_any_ = true;
-  }
-  if (h.keyframe && h.seq > group_start_) group_start_ = h.seq;
+  note_new_chunk(h);
   if (from_parent || data.repair) forward(chunk, static_cast<std::uint8_t>(std::min(254, data.hops + 1)), data.repair);
   if (params_.parity) complete_row(h.seq);
   if (!playout_.started()) maybe_start_playout();
@@ -374,6 +368,16 @@ void Engine::check_repairs() {
   }
 }
 
+void Engine::note_new_chunk(const ChunkHeader& h) {
+  if (!seen_any_) first_chunk_at_ = now_;
+  if (!seen_any_ || h.seq > newest_seen_) {
+    newest_seen_ = h.seq;
+    ref_capture_us_ = h.capture_us;
+    seen_any_ = true;
+  }
+  if (h.keyframe && h.seq > group_start_) group_start_ = h.seq;
+}
+
 bool Engine::rebuild(ChunkSeq missing) {
   if (!params_.parity || params_.is_parity(missing) || buffer_.has(missing)) return false;
   if (playout_.started() && missing < playout_.next()) return false;
@@ -394,11 +398,7 @@ bool Engine::rebuild(ChunkSeq missing) {
   }
   buffer_.insert(*rebuilt);
   accounting_.rebuilt((*rebuilt)->payload_size());
-  if (missing > newest_seen_) {
-    newest_seen_ = missing;
-    ref_capture_us_ = (*rebuilt)->header.capture_us;
-  }
-  if ((*rebuilt)->header.keyframe && missing > group_start_) group_start_ = missing;
+  note_new_chunk((*rebuilt)->header);
   // Our children in that stripe get it as if our parent had pushed it: a subtree goes on
   // receiving a stripe whose parent we lost while we look for another.
   const StripeUpstream& up = stripes_[params_.stripe_of(missing).value];

@@ -60,14 +60,13 @@ TEST_P(ParitySwarm, TheChildrenOfADepartedRelayHardlySkipAChunk) {
   Swarm swarm(with_parity(GetParam()));
   swarm.run_until(100);
   const BusiestRelay busiest = busiest_relay(swarm);
-  const std::uint32_t relay = busiest.relay;
   const std::set<std::uint32_t>& children = busiest.children;
   ASSERT_FALSE(children.empty()) << "no peer relays at 100 s";
 
   std::map<std::uint32_t, std::uint64_t> plays, skips;
   std::uint64_t rebuilt_before = 0;
   for (std::uint32_t c : children) rebuilt_before += swarm.engine(c)->accounting().total().chunks_rebuilt;
-  swarm.depart(relay);
+  swarm.depart(busiest.relay);
   swarm.set_trace([&](double t, std::uint32_t node, const Output& out) {
     if (t < 100.5 || t > 125 || !children.contains(node)) return;
     if (std::holds_alternative<out::Deliver>(out)) ++plays[node];
@@ -77,7 +76,7 @@ TEST_P(ParitySwarm, TheChildrenOfADepartedRelayHardlySkipAChunk) {
 
   std::uint64_t rebuilt_after = 0;
   for (std::uint32_t c : children) {
-    SCOPED_TRACE("former child " + std::to_string(c) + " of relay " + std::to_string(relay));
+    SCOPED_TRACE("former child " + std::to_string(c) + " of relay " + std::to_string(busiest.relay));
     ASSERT_TRUE(swarm.alive(c));
     rebuilt_after += swarm.engine(c)->accounting().total().chunks_rebuilt;
     const double due = static_cast<double>(plays[c] + skips[c]);
