@@ -18,7 +18,8 @@ void Engine::maybe_start_climb() {
   if (query_outstanding_ && !(climbing_ && now_ - last_query_at_ >= config_.tuning.climb_interval)) return;
   query_outstanding_ = climbing_ = false;
   const bool settled = std::all_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& u) {
-    return u.state == StripeUpstream::State::kActive && u.delay.primed() && u.moving_to == PeerId{};
+    return u.state == StripeUpstream::State::kOff ||
+           (u.state == StripeUpstream::State::kActive && u.delay.primed() && u.moving_to == PeerId{});
   });
   const std::optional<StripeIndex> stripe = climb_stripe();
   if (!settled || !stripe) return;
@@ -38,6 +39,8 @@ std::optional<StripeIndex> Engine::climb_stripe() const {
   for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
     const StripeUpstream& up = stripes_[s];
     if (up.state != StripeUpstream::State::kActive || !up.delay.primed() || up.moving_to != PeerId{}) continue;
+    // A guard's parity only has to come before the stripe it stands in for goes missing.
+    if (params_.parity_guards && params_.is_parity_stripe(StripeIndex{s})) continue;
     if (!worst || up.delay.mean() > worst->delay.mean()) {
       worst = &up;
       worst_index = s;

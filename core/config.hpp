@@ -50,6 +50,10 @@ struct Tuning {
   int backfill_limit = 12;              // chunks a new parent sends from its buffer
   int candidate_pool_limit = 24;
   int forgery_limit = 3;                // forged chunks from one peer before we cut it off
+  // Parity for guards only (docs/parity.md): a relay with children this near the source in
+  // some stripe takes the parity stripe, and keeps it this long after it stops being one.
+  std::uint8_t parity_guard_depth = 3;
+  Duration parity_guard_hold = ms(30000);
 };
 
 struct EngineConfig {

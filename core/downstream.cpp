@@ -8,6 +8,7 @@ void Downstream::reset(std::uint8_t stripe_count, std::uint16_t capacity_slots,
                        std::uint8_t rotation, std::uint16_t max_leaving) {
   by_stripe_.assign(stripe_count, {});
   rotation_ = stripe_count ? static_cast<std::uint8_t>(rotation % stripe_count) : 0;
+  last_quota_.reset();
   capacity_ = capacity_slots;
   used_ = 0;
   leaving_ = 0;
@@ -22,10 +23,17 @@ std::size_t Downstream::staying(StripeIndex stripe) const {
 }
 
 std::uint16_t Downstream::stripe_quota(StripeIndex stripe) const {
-  const std::size_t n = by_stripe_.size();
+  std::size_t n = by_stripe_.size();
   if (n == 0 || stripe.value >= n) return 0;
-  const std::size_t position = (stripe.value + n - rotation_) % n;
-  return static_cast<std::uint16_t>(capacity_ / n + (position < capacity_ % n ? 1 : 0));
+  std::uint16_t shared = capacity_;
+  if (last_quota_ && n > 1) {
+    const std::uint16_t last = std::min(*last_quota_, capacity_);
+    if (stripe.value == n - 1) return last;
+    shared = static_cast<std::uint16_t>(capacity_ - last);
+    --n;
+  }
+  const std::size_t position = (stripe.value + n - rotation_ % n) % n;
+  return static_cast<std::uint16_t>(shared / n + (position < shared % n ? 1 : 0));
 }
 
 std::uint16_t Downstream::room(StripeIndex stripe) const {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -47,6 +48,9 @@ class Downstream {
   // Children `stripe` may take: capacity / stripes, plus one for the first (capacity mod
   // stripes) stripes counted from the rotation. The quotas add up to the capacity.
   std::uint16_t stripe_quota(StripeIndex stripe) const;
+  // The last stripe gets exactly `slots` of the capacity, the others share the rest as above
+  // (the parity stripe, when only guards take it: docs/parity.md). Unset: all stripes share.
+  void set_last_stripe_quota(std::optional<std::uint16_t> slots) { last_quota_ = slots; }
   bool has_room(StripeIndex stripe) const { return room(stripe) > 0; }
   // How many more children `stripe` can take: what is left of its quota and of the capacity.
   std::uint16_t room(StripeIndex stripe) const;
@@ -88,6 +92,7 @@ class Downstream {
   std::uint16_t leaving_ = 0;  // children evicted and still fed; most of the time none
   std::uint16_t max_leaving_ = 1;
   std::uint8_t rotation_ = 0;
+  std::optional<std::uint16_t> last_quota_;
 };
 
 }  // namespace potok

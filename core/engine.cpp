@@ -73,6 +73,7 @@ void Engine::handle_input(Input input) {
   // joiners are waiting for room, and a full peer should stop being handed out.
   if (!is_source() && join_state_ == JoinState::kJoined && now_ - last_offer_check_ >= ms(100)) {
     last_offer_check_ = now_;
+    update_parity_wish();
     const StripeMask offering = downstream_.open_stripes(relayable_stripes());
     if (offering != offer_reported_ || downstream_.used() != used_reported_)
       next_report_at_ = std::min(next_report_at_, last_report_at_ + config_.tuning.min_report_gap);
@@ -248,6 +249,8 @@ Instant Engine::next_wake() const {
       }
       case StripeUpstream::State::kNone:
         any_unassigned = true;
+        break;
+      case StripeUpstream::State::kOff:
         break;
     }
   }

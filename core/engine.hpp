@@ -185,6 +185,10 @@ class Engine {
   // Parity streams: rebuild a data chunk from the rest of its row (core/parity.hpp).
   bool rebuild(ChunkSeq missing);
   void complete_row(ChunkSeq arrived);
+  // parity_guard.cpp: with StreamParams::parity_guards, who takes the parity stripe.
+  bool guards_subtree() const;
+  void update_parity_wish();
+  std::uint16_t parity_quota() const;
   bool holds_another_source_place(PeerId peer, StripeIndex stripe, StripeMask accepting) const;
   PeerId repair_helper(StripeIndex stripe, const RepairState& r) const;
   PeerId strongest_child_helper(StripeIndex stripe, const RepairState& r) const;
@@ -242,6 +246,7 @@ class Engine {
   bool query_outstanding_ = false;
   bool climbing_ = false;  // the outstanding query is for a climb
   Instant next_climb_at_ = kNever;
+  Instant guard_until_ = kLongAgo;  // parity_guards: we take the parity stripe until then
   StripeMask offer_reported_ = 0;  // stripes our last report offered slots in
   std::uint16_t used_reported_ = 0;  // ...and the children we had then
   Instant last_report_at_ = kLongAgo;

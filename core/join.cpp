@@ -36,7 +36,8 @@ Duration Engine::chunk_transfer_time() const {
 void Engine::on_welcome(const Welcome& w) {
   if (join_state_ != JoinState::kAwaitingWelcome) return;
   if (w.params.stripe_count == 0 || w.params.stripe_count > 32 || w.params.chunk_duration <= Duration{} ||
-      w.params.bitrate_bps == 0 || w.params.chunks_per_group == 0 || (w.params.parity && w.params.stripe_count < 2)) {
+      w.params.bitrate_bps == 0 || w.params.chunks_per_group == 0 || (w.params.parity && w.params.stripe_count < 2) ||
+      (w.params.parity_guards && !w.params.parity)) {
     event(out::EventKind::kProtocolViolation, config_.bootstrap);
     return;
   }
@@ -48,6 +49,7 @@ void Engine::on_welcome(const Welcome& w) {
   clock_.offset_us = w.source_time_us + us_of(rtt) / 2 - us_of(now_);
   reset_downstream(static_cast<std::uint8_t>(config_.self.value % params_.stripe_count));
   stripes_.assign(params_.stripe_count, StripeUpstream{});
+  if (params_.parity_guards) stripes_.back().state = StripeUpstream::State::kOff;  // until we guard
   group_start_ = w.group_start_seq;
   backfill_tokens_.reset(now_);
   for (const auto& c : w.candidates) candidates_.offer(c, now_);
@@ -152,6 +154,8 @@ void Engine::choose_parents() {
       depth_limit = depth_limit == 0 ? up.depth_before_loss : std::min(depth_limit, up.depth_before_loss);
       below_source_child = below_source_child && up.depth_before_loss == kSourceGrandchildDepth;
       newest_live = std::max(newest_live, up.last_pushed);  // never less than what came live
+      // Nor than what we rebuilt and pushed on: our subtree has had that live from us.
+      newest_live = std::max(newest_live, up.newest_rebuilt);
     }
     sub.depth = depth_limit;
     // Below a lost child of the source, nobody is shallow enough but the source, which keeps
@@ -345,7 +349,7 @@ bool Engine::abandon_move(StripeIndex stripe) {
 
 void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason) {
   StripeUpstream& up = stripes_[stripe.value];
-  if (up.state == StripeUpstream::State::kNone) return;
+  if (up.state == StripeUpstream::State::kNone || up.state == StripeUpstream::State::kOff) return;
   const PeerId parent = up.parent;
   if (tell_parent) send(parent, Unsubscribe{StripeMask{1} << stripe.value});
   // Only a peer with children in this stripe can adopt a descendant by mistake.

@@ -157,10 +157,13 @@ void Engine::maybe_start_playout() {
   if (playout_.started() || !seen_any_ || !clock_.known) return;
   // Every stripe needs a parent that accepted us, so D covers the slowest; a stripe still
   // without one after a while must not hold the picture back forever.
-  int accepted = 0;
-  for (const auto& s : stripes_) accepted += s.state == StripeUpstream::State::kActive ? 1 : 0;
+  int accepted = 0, wanted = 0;
+  for (const auto& s : stripes_) {
+    accepted += s.state == StripeUpstream::State::kActive ? 1 : 0;
+    wanted += s.state != StripeUpstream::State::kOff ? 1 : 0;
+  }
   const bool patient = now_ - started_at_ < config_.tuning.start_patience;
-  if (accepted < static_cast<int>(stripes_.size()) && (patient || accepted == 0)) return;
+  if (accepted < wanted && (patient || accepted == 0)) return;
   // A stripe that has not delivered a live chunk yet is judged by what its parent announced,
   // which may be stale: start a little further behind, and let D settle down from there. The
   // first live push (backfill does not count) shows the real delay, and it comes within a
@@ -169,7 +172,8 @@ void Engine::maybe_start_playout() {
                                         [](const StripeUpstream& u) { return u.delay.primed(); });
   if (!any_measured && now_ < measure_wait_until()) return;
   const bool all_measured = std::all_of(stripes_.begin(), stripes_.end(), [&](const StripeUpstream& u) {
-    return u.delay.primed() || (u.state == StripeUpstream::State::kActive && measured_via(u.parent));
+    return u.state == StripeUpstream::State::kOff || u.delay.primed() ||
+           (u.state == StripeUpstream::State::kActive && measured_via(u.parent));
   });
   const Duration delay = std::min(config_.tuning.max_delay,
                                   target_delay() + (all_measured ? Duration{} : config_.tuning.unmeasured_margin));
@@ -258,8 +262,11 @@ void Engine::advance_playout() {
 
 ChunkSeq Engine::first_gap() const {
   // Chunks only ever arrive, so everything below the last gap found is still here (or played).
+  // The parity chunks of a stripe we do not take are no gap: they never come, and are never
+  // needed (without this, every peer but the guards rescanned the window on every input).
+  const bool parity_off = params_.parity && !stripes_.empty() && stripes_.back().state == StripeUpstream::State::kOff;
   ChunkSeq s = std::max(playout_.next(), scan_from_);
-  while (s <= newest_seen_ && buffer_.has(s)) s = next(s);
+  while (s <= newest_seen_ && (buffer_.has(s) || (parity_off && params_.is_parity(s)))) s = next(s);
   scan_from_ = s;
   return s;
 }
@@ -401,7 +408,8 @@ bool Engine::rebuild(ChunkSeq missing) {
   note_new_chunk((*rebuilt)->header);
   // Our children in that stripe get it as if our parent had pushed it: a subtree goes on
   // receiving a stripe whose parent we lost while we look for another.
-  const StripeUpstream& up = stripes_[params_.stripe_of(missing).value];
+  StripeUpstream& up = stripes_[params_.stripe_of(missing).value];
+  up.newest_rebuilt = std::max(up.newest_rebuilt, missing);
   forward(*rebuilt, static_cast<std::uint8_t>(std::min(254, (up.depth != 0 ? up.depth : 253) + 1)), false);
   return true;
 }

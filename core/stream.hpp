@@ -23,11 +23,15 @@ struct StreamParams {
   // The last stripe carries parity: chunk k*n + n-1 (n = stripe_count) is the XOR of the n-1
   // before it, made with the last of them (core/parity.hpp).
   bool parity = false;
+  // With parity: only relays near the top of some stripe's tree take the parity stripe (they
+  // "guard" big subtrees); everyone else receives the data stripes alone (docs/parity.md).
+  bool parity_guards = false;
 
   StripeIndex stripe_of(ChunkSeq seq) const {
     return StripeIndex{static_cast<std::uint8_t>(seq.value % stripe_count)};
   }
   std::uint8_t data_stripes() const { return parity ? static_cast<std::uint8_t>(stripe_count - 1) : stripe_count; }
+  bool is_parity_stripe(StripeIndex s) const { return parity && s.value == stripe_count - 1u; }
   bool is_parity(ChunkSeq seq) const { return parity && seq.value % stripe_count == stripe_count - 1u; }
   ChunkSeq row_start(ChunkSeq seq) const { return ChunkSeq{seq.value / stripe_count * stripe_count}; }
   // Chunk durations from chunk 0 to this one's capture. A parity chunk takes none of its own:
@@ -52,6 +56,15 @@ struct StreamParams {
   double stripe_bps() const { return static_cast<double>(bitrate_bps) / data_stripes(); }
   bool operator==(const StreamParams&) const = default;
 };
+
+// What Potok streams unless told otherwise (`potok stream`, and the standard scenario of
+// `potok sim`): four data stripes, and a parity stripe that only guards take (docs/parity.md).
+inline StreamParams default_stream() {
+  StreamParams p;
+  p.stripe_count = 5;
+  p.parity = p.parity_guards = true;
+  return p;
+}
 
 // The part of a chunk the source signs; relays never change it.
 struct ChunkHeader {

@@ -13,7 +13,8 @@
 namespace potok {
 
 struct StripeUpstream {
-  enum class State : std::uint8_t { kNone, kPending, kActive };
+  // kOff: not wanted, so not looked for (the parity stripe of a peer that guards no subtree).
+  enum class State : std::uint8_t { kNone, kPending, kActive, kOff };
   State state = State::kNone;
   PeerId parent{};
   Instant since{};         // when the current state began
@@ -22,6 +23,7 @@ struct StripeUpstream {
   // The newest chunk this parent pushed us live; reset with every change of parent. A live push
   // comes only down the tree, so anyone below us has nothing newer (relay.cpp on_subscribe).
   ChunkSeq newest_live{};
+  ChunkSeq newest_rebuilt{};  // ...and the newest we rebuilt and pushed on ourselves (parity)
   DelayEstimator delay;    // source capture -> arrival here, live pushes only
   std::uint8_t depth = 0;  // hops from the source, from the last chunk
   std::uint8_t depth_before_loss = 0;  // kept while re-parenting, to refuse our own descendants

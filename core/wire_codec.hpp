@@ -218,7 +218,7 @@ inline void put(Writer& w, const Welcome& m) {
   w.i64(m.params.chunk_duration.count());
   w.u16(m.params.chunks_per_group);
   w.u32(m.params.bitrate_bps);
-  w.u8(m.params.parity ? 1 : 0);
+  w.u8(m.params.parity ? (m.params.parity_guards ? 2 : 1) : 0);
   w.u64(m.head_seq.value);
   w.u64(m.group_start_seq.value);
   w.u32(m.swarm_size);
@@ -230,7 +230,10 @@ inline void get(Reader& r, Welcome& m) {
   m.params.chunk_duration = Duration{r.i64()};
   m.params.chunks_per_group = r.u16();
   m.params.bitrate_bps = r.u32();
-  m.params.parity = r.boolean();
+  const std::uint8_t parity = r.u8();  // 0 none, 1 for every peer, 2 for guards only
+  if (parity > 2) r.fail(WireError::kBadValue);
+  m.params.parity = parity >= 1;
+  m.params.parity_guards = parity == 2;
   if (!r.error() && !valid(m.params)) r.fail(WireError::kBadValue);
   m.head_seq = ChunkSeq{r.u64()};
   m.group_start_seq = ChunkSeq{r.u64()};

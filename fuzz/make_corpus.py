@@ -119,6 +119,7 @@ def main():
         "valid-welcome": seed(welcome(-1, 4, 200_000, 5, 2_500_000, 41, 40, 1234, cs)),
         "valid-welcome-no-candidates": seed(welcome(0, 1, 1, 1, 0, 0, 0, 0, [])),
         "valid-welcome-parity": seed(welcome(-1, 5, 100_000, 10, 2_500_000, 124, 120, 99, cs, parity=1)),
+        "valid-welcome-parity-guards": seed(welcome(-1, 5, 100_000, 10, 2_500_000, 124, 120, 99, cs, parity=2)),
         "valid-candidate-query": seed(frame("CandidateQuery", "HIB", 8, 0b0101, 1)),
         "valid-candidate-list": seed(frame("CandidateList") + candidates(cs)),
         "valid-candidate-list-empty": seed(frame("CandidateList") + candidates([])),

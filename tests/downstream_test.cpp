@@ -57,6 +57,40 @@ INSTANTIATE_TEST_SUITE_P(Downstream, DownstreamQuota,
                                            QuotaCase{1, 5, 0, {5}}, QuotaCase{3, 10, 1, {3, 4, 3}},
                                            QuotaCase{4, 7, 5, {1, 2, 2, 2}}));
 
+struct LastQuotaCase {
+  std::uint16_t capacity;
+  std::uint8_t rotation;
+  std::uint16_t last;                 // asked for the last stripe
+  std::vector<std::uint16_t> quotas;  // per stripe, of 5
+};
+
+class DownstreamLastQuota : public ::testing::TestWithParam<LastQuotaCase> {};
+
+TEST_P(DownstreamLastQuota, TheLastStripeGetsItsOwnQuotaAndTheOthersShareTheRest) {
+  const LastQuotaCase& c = GetParam();
+  Downstream d;
+  d.reset(5, c.capacity, c.rotation);
+  d.set_last_stripe_quota(c.last);
+  std::uint32_t sum = 0;
+  for (std::uint8_t s = 0; s < 5; ++s) {
+    EXPECT_EQ(d.stripe_quota(StripeIndex{s}), c.quotas[s]) << "stripe " << int(s);
+    sum += d.stripe_quota(StripeIndex{s});
+  }
+  EXPECT_EQ(sum, c.capacity) << "no slot is lost to rounding";
+  d.reset(5, c.capacity, c.rotation);
+  const std::uint16_t position = (4 + 5 - c.rotation) % 5;
+  EXPECT_EQ(d.stripe_quota(StripeIndex{4}), c.capacity / 5 + (position < c.capacity % 5 ? 1 : 0))
+      << "a reset shares all stripes alike again";
+}
+
+// The source (7 places: one parity, 2-2-1-1 data), a guard with 36 or 14 slots (a fifth of the
+// parity tree's fan-out, capacity / 8), a peer that guards nothing (no parity place), and a
+// quota above the capacity (clipped).
+INSTANTIATE_TEST_SUITE_P(Downstream, DownstreamLastQuota,
+                         ::testing::Values(LastQuotaCase{7, 0, 1, {2, 2, 1, 1, 1}}, LastQuotaCase{36, 0, 4, {8, 8, 8, 8, 4}},
+                                           LastQuotaCase{14, 2, 1, {3, 3, 4, 3, 1}}, LastQuotaCase{7, 1, 0, {1, 2, 2, 2, 0}},
+                                           LastQuotaCase{2, 0, 5, {0, 0, 0, 0, 2}}));
+
 TEST(Downstream, AdmitsUntilTheStripeQuotaThenRefusesEqualOrWeaker) {
   Downstream d;
   d.reset(2, 4);  // quota 2 per stripe

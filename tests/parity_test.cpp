@@ -2,6 +2,7 @@
 // parent went quiet, plays it, and passes it on to its children.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -151,7 +152,8 @@ struct ParityRelay {
 
   // Joins at 10 s, when the stream is at chunk 125: row 25, media index 100, a keyframe
   // captured at 10 s (the source's clock is ours).
-  ParityRelay() {
+  explicit ParityRelay(bool guards_only = false) {
+    p.parity_guards = guards_only;
     Welcome w = start_and_welcome(j, at_us(10'000'000), p);
     w.head_seq = ChunkSeq{125};
     w.group_start_seq = ChunkSeq{125};
@@ -159,6 +161,7 @@ struct ParityRelay {
       w.candidates.push_back(CandidateInfo{parent_of(s), 100, 1, 1, StripeMask{1} << s, NatClass::kOpen, NetCoord{}});
     j.feed(at_us(10'000'000), in::Received{kBootstrap, w});
     for (std::uint8_t s = 0; s < p.stripe_count; ++s) {
+      if (guards_only && p.is_parity_stripe(StripeIndex{s})) continue;  // not asked for
       j.feed(at_us(10'040'000), in::Connected{parent_of(s)});
       j.feed(at_us(10'060'000), in::Received{parent_of(s), SubscribeAck{StripeMask{1} << s, 0}});
     }
@@ -172,7 +175,8 @@ struct ParityRelay {
     for (const ChunkPtr& c : chunks) {
       const std::uint8_t stripe = p.stripe_of(c->header.seq).value;
       const Instant at = at_us(c->header.capture_us + 200'000);
-      if (silent.count(stripe)) {
+      const bool off = j.engine().upstreams()[stripe].state == StripeUpstream::State::kOff;
+      if (silent.count(stripe) || off) {
         j.feed(at, in::Tick{});
         continue;
       }
@@ -217,6 +221,47 @@ TEST(ParityEngine, AStripeWhoseParentFallsSilentIsRebuiltPlayedAndPassedOn) {
     EXPECT_TRUE(to_child.count(seq)) << "chunk " << seq << " not passed on";
   }
   EXPECT_GE(r.j.engine().accounting().total().chunks_rebuilt, 6u);
+}
+
+// Parity for guards only: a relay takes the parity stripe while it has a child near the top of
+// some data stripe's tree (here at depth 3), and gives it up once it has had none for the hold.
+TEST(ParityEngine, OnlyARelayWithAChildNearTheTopTakesTheParityStripeAndItLetsItGoLater) {
+  ParityRelay r(/*guards_only=*/true);
+  const StripeIndex parity_stripe{4};
+  auto takes_parity = [&] { return r.j.engine().upstreams()[parity_stripe.value].state != StripeUpstream::State::kOff; };
+  auto asked_for_parity = [&] {
+    return std::count_if(r.j.subscriptions.begin(), r.j.subscriptions.end(),
+                         [&](const auto& s) { return (s.second.stripes & (StripeMask{1} << parity_stripe.value)) != 0; });
+  };
+  for (std::uint64_t row = 25; row < 32; ++row) r.push_row(row);
+  EXPECT_FALSE(takes_parity()) << "a relay without children guards nothing";
+  EXPECT_EQ(asked_for_parity(), 0);
+  EXPECT_EQ(r.j.engine().downstream().stripe_quota(parity_stripe), 0u) << "nor offers places in parity";
+
+  r.j.feed(at_us(12'920'000), in::Connected{r.child});
+  r.j.feed(at_us(12'920'000), in::Received{r.child, Subscribe{StripeMask{1} << 2, ChunkSeq{160}, 0, 0}});
+  r.push_row(32, {parity_stripe.value});
+  EXPECT_TRUE(takes_parity()) << "a child at depth 3 makes us a guard";
+  r.j.feed(at_us(13'350'000), in::Connected{parent_of(parity_stripe.value)});
+  ASSERT_EQ(asked_for_parity(), 1);
+  EXPECT_EQ(r.j.subscriptions.back().first, parent_of(parity_stripe.value));
+  EXPECT_GE(r.j.engine().downstream().stripe_quota(parity_stripe), 1u) << "a guard offers a place in parity";
+  r.j.feed(at_us(13'400'000), in::Received{parent_of(parity_stripe.value), SubscribeAck{StripeMask{1} << parity_stripe.value, 0}});
+  r.push_row(33);
+
+  r.j.feed(at_us(13'750'000), in::Received{r.child, Unsubscribe{StripeMask{1} << 2}});
+  const Duration hold = r.j.engine().config().tuning.parity_guard_hold;
+  // Row k is captured from k x 400 ms on and pushed 200 ms later: these all come within the hold.
+  const std::uint64_t last_row = static_cast<std::uint64_t>((ms(13'750) + hold) / r.p.stripe_period()) - 2;
+  for (std::uint64_t row = 34; row < last_row; ++row) r.push_row(row);
+  EXPECT_TRUE(takes_parity()) << "given up before the hold ran out";
+  for (std::uint64_t row = last_row; row < last_row + 5; ++row) r.push_row(row);
+  EXPECT_FALSE(takes_parity()) << "kept " << seconds_of(hold) << " s after the last child left";
+  ASSERT_FALSE(r.j.unsubscriptions.empty());
+  EXPECT_EQ(r.j.unsubscriptions.back().first, parent_of(parity_stripe.value));
+  EXPECT_EQ(r.j.unsubscriptions.back().second.stripes, StripeMask{1} << parity_stripe.value);
+  EXPECT_EQ(asked_for_parity(), 1) << "asked again after giving it up";
+  EXPECT_EQ(r.j.skipped, 0) << "the data stripes alone play everything";
 }
 
 }  // namespace

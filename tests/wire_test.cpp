@@ -275,7 +275,8 @@ TEST(WireErrors, OutOfRangeFieldsAreRejected) {
   Bytes zero_group = w;
   put_le(zero_group, 19, 0, 2);
   EXPECT_EQ(decode_error(zero_group), WireError::kBadValue) << "zero chunks per group";
-  EXPECT_EQ(decode_error(with_byte(w, 25, 2)), WireError::kBadValue) << "parity flag 2";
+  EXPECT_EQ(decode_error(with_byte(w, 25, 2)), std::nullopt) << "parity for guards";
+  EXPECT_EQ(decode_error(with_byte(w, 25, 3)), WireError::kBadValue) << "parity 3";
   Bytes one_stripe_parity = with_byte(w, 25, 1);
   EXPECT_EQ(decode_error(one_stripe_parity), std::nullopt) << "32 stripes, the last parity";
   EXPECT_EQ(decode_error(with_byte(one_stripe_parity, 10, 1)), WireError::kBadValue) << "parity and no data stripe";

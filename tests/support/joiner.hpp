@@ -50,6 +50,7 @@ class Joiner {
           subscriptions.emplace_back(tx->to, *sub);
         }
         if (auto* ack = std::get_if<SubscribeAck>(&tx->message)) acks.emplace_back(tx->to, *ack);
+        if (auto* unsub = std::get_if<Unsubscribe>(&tx->message)) unsubscriptions.emplace_back(tx->to, *unsub);
         if (auto* evict = std::get_if<Evict>(&tx->message)) evicts.emplace_back(tx->to, *evict);
         if (std::holds_alternative<CandidateQuery>(tx->message)) ++queries;
         if (auto* pong = std::get_if<Pong>(&tx->message)) pongs.emplace_back(tx->to, *pong);
@@ -92,6 +93,7 @@ class Joiner {
   std::map<std::uint64_t, StripeMask> subscribed;
   std::vector<std::pair<PeerId, Subscribe>> subscriptions;  // every one we sent, in order
   std::vector<std::pair<PeerId, SubscribeAck>> acks;  // our answers to subscribers
+  std::vector<std::pair<PeerId, Unsubscribe>> unsubscriptions;
   std::vector<std::pair<PeerId, Pong>> pongs;          // our answers to Pings
   std::vector<std::pair<PeerId, Evict>> evicts;        // children we displaced
   struct Sent {

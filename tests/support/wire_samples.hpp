@@ -77,6 +77,12 @@ inline std::vector<Sample> samples() {
          w.params.parity = true;
          return w;
        }()},
+      {"WelcomeWithParityForGuards", [] {
+         Welcome w = welcome(1);
+         w.params.stripe_count = 5;
+         w.params.parity = w.params.parity_guards = true;
+         return w;
+       }()},
       {"CandidateQuery", CandidateQuery{12, 0b0100, true}},
       {"CandidateListEmpty", CandidateList{}},
       {"CandidateListOfThree", CandidateList{candidates(3)}},
