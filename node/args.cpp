@@ -1,5 +1,7 @@
 #include "node/args.hpp"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -52,6 +54,15 @@ std::optional<std::string> Args::text(const std::string& name) {
     return std::nullopt;
   }
   return v;
+}
+
+std::optional<std::string> Args::choice(const std::string& name, const std::vector<std::string>& allowed) {
+  auto v = text(name);
+  if (!v || std::find(allowed.begin(), allowed.end(), *v) != allowed.end()) return v;
+  std::string list;
+  for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  fail(name + " must be one of " + list + ", not '" + *v + "'");
+  return std::nullopt;
 }
 
 std::vector<std::string> Args::positionals() {

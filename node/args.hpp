@@ -20,6 +20,8 @@ class Args {
   std::vector<std::string> texts(const std::string& name);
   std::optional<std::uint64_t> integer(const std::string& name, std::uint64_t min, std::uint64_t max);
   std::optional<double> number(const std::string& name, double min, double max);
+  // One of `allowed`, word for word.
+  std::optional<std::string> choice(const std::string& name, const std::vector<std::string>& allowed);
 
   // After the option getters: the arguments left that do not look like options, taken out.
   std::vector<std::string> positionals();

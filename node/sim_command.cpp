@@ -22,8 +22,10 @@ Options:
   --duration S       simulated seconds, 1..86400 (default 600)
   --seed K           random seed; equal seeds give equal runs (default 1)
   --churn            sessions last 5 min on average; arrivals keep the audience steady
-  --parity           add a fifth stripe of parity: each chunk can be rebuilt from the other
-                     four of its row (25 % more upload and download; docs/parity.md)
+  --parity MODE      who takes the fifth stripe, of parity, from which a relay rebuilds a
+                     stripe it lost: guards (the relays near the top of the trees; the
+                     default), all (every viewer: 25 % more download), or none (no parity
+                     stripe, four stripes); docs/parity.md
   --report FILE      write the JSON report to FILE
   --plots DIR        write SVG plots (latency CDF, upload, depth, continuity) into DIR
   --threads N        1 or 2 (default 2); the result does not depend on it
@@ -56,9 +58,10 @@ int run_sim_command(const std::vector<std::string>& argv) {
   if (auto v = args.number("--duration", 1, 86'400)) scenario.duration_s = *v;
   if (auto v = args.integer("--seed", 0, UINT64_MAX)) scenario.seed = *v;
   scenario.churn = args.flag("--churn");
-  if (args.flag("--parity")) {
-    scenario.stream.stripe_count = 5;
-    scenario.stream.parity = true;
+  if (const auto mode = args.choice("--parity", {"guards", "all", "none"})) {
+    scenario.stream.parity = *mode != "none";
+    scenario.stream.parity_guards = *mode == "guards";
+    scenario.stream.stripe_count = scenario.stream.parity ? 5 : 4;
   }
   int threads = 2;
   if (auto v = args.integer("--threads", 1, 2)) threads = static_cast<int>(*v);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/chunk_signing.hpp"
+#include "core/parity.hpp"
 
 namespace potok::node {
 
@@ -33,9 +34,11 @@ bool SourceNode::start(std::string& error) {
   EngineConfig config;
   config.role = Role::kSource;
   config.self = self_;
+  config.stream = default_stream();
   config.stream.bitrate_bps = static_cast<std::uint32_t>(
       (options_.ingest.video_kbps + options_.ingest.audio_kbps) * 1000ULL);
   config.upload_cap_bps = options_.upload_cap_bps;
+  params_ = config.stream;
   config.seed = static_cast<std::uint64_t>(started_us_);
   DriverCallbacks callbacks;
   callbacks.log = [](const std::string& line) { log_line(line); };
@@ -102,7 +105,17 @@ void SourceNode::on_media(media::MediaChunk media) {
   auto payload = std::make_shared<const Bytes>(std::move(media.payload));
   chunk->signature = key_.sign(chunk_signed_message(chunk->header, *payload));
   chunk->payload = std::move(payload);
-  driver_->produce(std::move(chunk));
+  driver_->produce(chunk);
+  if (!params_.parity) return;
+  // The row's parity goes out with its last data chunk (docs/protocol.md section 9), signed
+  // like any other chunk.
+  row_.push_back(std::move(chunk));
+  if (!params_.is_parity(ChunkSeq{next_seq_})) return;
+  auto parity = std::make_shared<Chunk>(*make_parity_chunk(row_));
+  row_.clear();
+  ++next_seq_;
+  parity->signature = key_.sign(chunk_signed_message(parity->header, *parity->payload));
+  driver_->produce(std::move(parity));
 }
 
 net::HttpResponse SourceNode::route(const net::http::request<net::http::string_body>& request) const {

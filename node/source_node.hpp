@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "node/crypto/stream_key.hpp"
 #include "node/engine_driver.hpp"
@@ -53,8 +54,10 @@ class SourceNode {
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<media::Ingest> ingest_;
   std::function<void()> on_input_end_;
-  std::uint64_t next_seq_ = 0;  // also the number of chunks produced
+  std::uint64_t next_seq_ = 0;  // also the number of chunks produced, parity included
   std::uint64_t next_group_ = 0;
+  StreamParams params_;
+  std::vector<ChunkPtr> row_;  // with parity: the data chunks of the row being produced
   std::int64_t started_us_ = 0;
 };
 

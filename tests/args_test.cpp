@@ -132,6 +132,29 @@ INSTANTIATE_TEST_SUITE_P(
                       NumberCase{"-1e999", -1e308, 0, std::nullopt}, NumberCase{"inf", 0, 1e308, std::nullopt},
                       NumberCase{"nan", -1e308, 1e308, std::nullopt}, NumberCase{"2.5 ", 0, 10, std::nullopt}));
 
+TEST(Args, ChoiceAcceptsOnlyTheNamedWords) {
+  const std::vector<std::string> modes = {"none", "guards", "all"};
+  struct Case {
+    std::vector<std::string> argv;
+    std::optional<std::string> value;
+    std::string error;  // a part of it; empty: no error
+  };
+  const std::vector<Case> cases = {
+      {{"--parity", "guards"}, "guards", ""},
+      {{"--parity=none"}, "none", ""},
+      {{}, std::nullopt, ""},
+      {{"--parity", "Guards"}, std::nullopt, "--parity must be one of none, guards, all, not 'Guards'"},
+      {{"--parity", "guard"}, std::nullopt, "not 'guard'"},
+      {{"--parity="}, std::nullopt, "--parity needs a non-empty value"},
+  };
+  for (const Case& c : cases) {
+    Args a(c.argv);
+    EXPECT_EQ(a.choice("--parity", modes), c.value) << ::testing::PrintToString(c.argv);
+    EXPECT_EQ(a.ok(), c.error.empty()) << ::testing::PrintToString(c.argv);
+    EXPECT_NE(a.error().find(c.error), std::string::npos) << a.error();
+  }
+}
+
 TEST(Args, MissingValueIsAnErrorNamingTheOption) {
   Args a({"--quiet", "--peers"});
   EXPECT_FALSE(a.integer("--peers", 1, 10));
