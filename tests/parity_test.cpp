@@ -79,6 +79,29 @@ TEST(ParityCodec, AnyDataChunkOfARowIsRebuiltWholeFromTheOthers) {
   }
 }
 
+TEST(ParityCodec, ARebuiltPayloadEqualToAChunkOfItsRowSharesThatChunksBytes) {
+  // The simulator streams one payload throughout: a copy per rebuilt chunk only costs memory.
+  const StreamParams p = parity_stream();
+  const auto alike = std::make_shared<const Bytes>(300, std::uint8_t{0x5a});
+  auto row = data_row(p, 2, {300, 300, 300, 300});
+  for (ChunkPtr& c : row) {
+    auto same = std::make_shared<Chunk>(*c);
+    same->payload = alike;
+    c = same;
+  }
+  const ChunkPtr parity = make_parity_chunk(row);
+  const auto shared = rebuild_from_parity(p, row[2]->header.seq, *parity, without(row, 2));
+  ASSERT_TRUE(shared);
+  EXPECT_EQ((*shared)->payload.get(), alike.get());
+
+  // Real media differs from chunk to chunk: the rebuilt bytes are its own.
+  const auto distinct = data_row(p, 2, {300, 300, 300, 300});
+  const auto rebuilt = rebuild_from_parity(p, distinct[2]->header.seq, *make_parity_chunk(distinct), without(distinct, 2));
+  ASSERT_TRUE(rebuilt);
+  EXPECT_EQ(*(*rebuilt)->payload, *distinct[2]->payload);
+  for (const ChunkPtr& c : distinct) EXPECT_NE((*rebuilt)->payload.get(), c->payload.get());
+}
+
 TEST(ParityCodec, ARowThatDoesNotMatchItsParityRebuildsNothing) {
   const StreamParams p = parity_stream();
   const auto row = data_row(p, 2, {100, 200, 300, 400});
