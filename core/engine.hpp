@@ -189,6 +189,11 @@ class Engine {
   bool guards_subtree() const;
   void update_parity_wish();
   std::uint16_t parity_quota() const;
+  // Whether we receive the parity stripe: not a peer that guards nothing (it does not ask for
+  // it, and its chunks are no gap there), nor one that has no stripes yet.
+  bool takes_parity_stripe() const {
+    return params_.parity && !stripes_.empty() && stripes_.back().state != StripeUpstream::State::kOff;
+  }
   bool holds_another_source_place(PeerId peer, StripeIndex stripe, StripeMask accepting) const;
   PeerId repair_helper(StripeIndex stripe, const RepairState& r) const;
   PeerId strongest_child_helper(StripeIndex stripe, const RepairState& r) const;

@@ -26,8 +26,7 @@ std::uint16_t Engine::parity_quota() const {
   if (capacity == 0) return 0;
   // The source: one place, once every data stripe has one of its own.
   if (is_source()) return capacity > params_.data_stripes() ? 1 : 0;
-  const bool taken = !stripes_.empty() && stripes_.back().state != StripeUpstream::State::kOff;
-  return taken ? std::max<std::uint16_t>(1, capacity / 8) : 0;
+  return takes_parity_stripe() ? std::max<std::uint16_t>(1, capacity / 8) : 0;
 }
 
 void Engine::update_parity_wish() {
@@ -35,7 +34,7 @@ void Engine::update_parity_wish() {
   if (guards_subtree()) guard_until_ = now_ + config_.tuning.parity_guard_hold;
   const bool want = now_ < guard_until_;
   StripeUpstream& up = stripes_.back();
-  if (want == (up.state != StripeUpstream::State::kOff)) return;
+  if (want == takes_parity_stripe()) return;
   StripeUpstream fresh;
   fresh.state = want ? StripeUpstream::State::kNone : StripeUpstream::State::kOff;
   if (!want) {

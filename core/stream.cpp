@@ -264,7 +264,7 @@ ChunkSeq Engine::first_gap() const {
   // Chunks only ever arrive, so everything below the last gap found is still here (or played).
   // The parity chunks of a stripe we do not take are no gap: they never come, and are never
   // needed (without this, every peer but the guards rescanned the window on every input).
-  const bool parity_off = params_.parity && !stripes_.empty() && stripes_.back().state == StripeUpstream::State::kOff;
+  const bool parity_off = params_.parity && !takes_parity_stripe();
   ChunkSeq s = std::max(playout_.next(), scan_from_);
   while (s <= newest_seen_ && (buffer_.has(s) || (parity_off && params_.is_parity(s)))) s = next(s);
   scan_from_ = s;
