@@ -301,6 +301,10 @@ void Engine::keep_links_alive() {
   for (PeerId peer : silent) {
     downstream_.remove_everywhere(peer);
     links_.erase(peer);
+    // Gone, most likely: the bootstrap stops handing it out now, not when its entry expires
+    // (up to 16 s, in which its orphans and joiners would be sent to it). If it is alive, its
+    // next report brings it back.
+    if (is_source()) membership_.left(peer);
     emit(out::Disconnect{peer});
   }
   child_offers_.prune(downstream_);

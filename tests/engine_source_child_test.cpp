@@ -4,6 +4,9 @@
 // The whole sequence at scale: tests/scenario_source_child_test.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "tests/support/joiner.hpp"
 #include "tests/support/log_checks.hpp"
 #include "tests/support/mini_swarm.hpp"
@@ -164,6 +167,41 @@ TEST(EngineSourceChild, TheSourceDropsAVanishedChildWithinTwoSecondsAndKeepsItsP
   EXPECT_EQ(answer->referrals.back().peer, top_relay);
   EXPECT_EQ(answer->referrals.back().depth, 1);
   EXPECT_EQ(answer->referrals.back().spare_slots, 0) << "named, not offered";
+}
+
+// The peers the source's answer to a stranger's candidate query names.
+std::vector<PeerId> candidates_named(MiniSwarm& swarm, PeerId asker) {
+  swarm.connect_stranger(MiniSwarm::source(), asker);
+  swarm.inject(MiniSwarm::source(), asker, CandidateQuery{8, 0, false});
+  std::vector<PeerId> named;
+  for (const auto& sent : swarm.to_strangers())
+    if (const auto* list = std::get_if<CandidateList>(&sent.message); list && sent.to == asker)
+      for (const CandidateInfo& c : list->candidates) named.push_back(c.peer);
+  return named;
+}
+
+// The bootstrap forgets the vanished child when it drops it, not when its entry expires (16 s
+// after its last report): until then it sent joiners and orphans to a peer that is gone.
+TEST(EngineSourceChild, TheBootstrapStopsNamingAVanishedChildWhenItDropsIt) {
+  mini::MiniSwarmConfig config;
+  config.peers = 12;
+  MiniSwarm swarm(config);
+  swarm.run_until(at_s(10));
+  const Downstream& children = swarm.engine(MiniSwarm::source()).downstream();
+  const std::vector<PeerId> before = candidates_named(swarm, PeerId{95});
+  PeerId gone{};
+  for (PeerId named : before)
+    for (std::uint8_t s = 0; s < children.stripe_count(); ++s)
+      if (gone == PeerId{} && children.has_child(StripeIndex{s}, named)) gone = named;
+  ASSERT_NE(gone, PeerId{}) << "the source named none of its children: nothing to see here";
+  const Instant crash_at = swarm.now();
+  swarm.crash(gone);
+  swarm.run_until(crash_at + ms(2000));
+  for (std::uint8_t s = 0; s < children.stripe_count(); ++s)
+    ASSERT_FALSE(children.has_child(StripeIndex{s}, gone)) << "still fed 2 s after it vanished";
+  const std::vector<PeerId> after = candidates_named(swarm, PeerId{96});
+  EXPECT_FALSE(after.empty()) << "the source named nobody at all";
+  EXPECT_EQ(std::count(after.begin(), after.end(), gone), 0) << "named 2 s after it vanished";
 }
 
 }  // namespace
