@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <vector>
 
 #include "core/chunk_signing.hpp"
+#include "core/parity.hpp"
 #include "node/crypto/stream_key.hpp"
 
 namespace potok::crypto {
@@ -51,6 +54,48 @@ TEST(StreamKey, ASignedChunkVerifiesAndAnyChangeToWhatIsSignedBreaksIt) {
   bad[10] ^= 0x40;
   EXPECT_FALSE(verifier.verify(chunk_signed_message(c.header, *c.payload), bad));
   EXPECT_FALSE(Verifier(SigningKey::generate().public_key()).verify(chunk_signed_message(c.header, *c.payload), sig));
+}
+
+// The live source signs each row's parity chunk like any other (node/source_node.cpp), and the
+// parity carries each data chunk's signature: a chunk a guard rebuilds passes its children's
+// check, and one rebuilt from tampered parity does not.
+TEST(StreamKey, AParityChunkAndEveryChunkRebuiltFromItVerifyAsSigned) {
+  const SigningKey key = SigningKey::generate();
+  const Verifier verifier(key.public_key());
+  const StreamParams p = default_stream();
+  auto sign = [&](Chunk& c) { c.signature = key.sign(chunk_signed_message(c.header, *c.payload)); };
+  auto verifies = [&](const Chunk& c) {
+    return verifier.verify(chunk_signed_message(c.header, *c.payload), c.signature);
+  };
+  std::vector<ChunkPtr> row;
+  for (std::uint64_t seq = 0; seq < p.data_stripes(); ++seq) {
+    auto c = std::make_shared<Chunk>();
+    c->header = ChunkHeader{ChunkSeq{seq}, GroupId{0}, 1'700'000'000'000'000 + static_cast<std::int64_t>(seq) * 100'000,
+                            seq == 0};
+    c->payload = std::make_shared<const Bytes>(Bytes(200 + seq * 37, static_cast<std::uint8_t>(seq * 11 + 1)));
+    sign(*c);
+    row.push_back(c);
+  }
+  auto parity = std::make_shared<Chunk>(*make_parity_chunk(row));
+  sign(*parity);
+  EXPECT_TRUE(verifies(*parity));
+
+  for (std::size_t missing = 0; missing < row.size(); ++missing) {
+    std::vector<ChunkPtr> others = row;
+    others.erase(others.begin() + static_cast<std::ptrdiff_t>(missing));
+    const auto rebuilt = rebuild_from_parity(p, row[missing]->header.seq, *parity, others);
+    ASSERT_TRUE(rebuilt) << "missing " << missing;
+    EXPECT_TRUE(verifies(**rebuilt)) << "rebuilt chunk " << missing << " fails its own signature";
+  }
+
+  Bytes tampered = *parity->payload;
+  tampered[1 + p.data_stripes() * kParityEntrySize] ^= 0x01;  // the XOR's first byte, past the table
+  Chunk forged = *parity;
+  forged.payload = std::make_shared<const Bytes>(std::move(tampered));
+  EXPECT_FALSE(verifies(forged)) << "tampered parity passes the source's signature";
+  const auto from_forged = rebuild_from_parity(p, row[0]->header.seq, forged, {row.begin() + 1, row.end()});
+  ASSERT_TRUE(from_forged) << "the table is intact, so the rebuild itself succeeds";
+  EXPECT_FALSE(verifies(**from_forged)) << "a chunk rebuilt from tampered parity passes";
 }
 
 TEST(StreamKey, TheKeyFileIsCreatedPrivateAndReusedAfter) {

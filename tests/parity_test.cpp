@@ -96,7 +96,8 @@ TEST(ParityCodec, ARebuiltPayloadEqualToAChunkOfItsRowSharesThatChunksBytes) {
 
   // Real media differs from chunk to chunk: the rebuilt bytes are its own.
   const auto distinct = data_row(p, 2, {300, 300, 300, 300});
-  const auto rebuilt = rebuild_from_parity(p, distinct[2]->header.seq, *make_parity_chunk(distinct), without(distinct, 2));
+  const ChunkPtr distinct_parity = make_parity_chunk(distinct);
+  const auto rebuilt = rebuild_from_parity(p, distinct[2]->header.seq, *distinct_parity, without(distinct, 2));
   ASSERT_TRUE(rebuilt);
   EXPECT_EQ(*(*rebuilt)->payload, *distinct[2]->payload);
   for (const ChunkPtr& c : distinct) EXPECT_NE((*rebuilt)->payload.get(), c->payload.get());
