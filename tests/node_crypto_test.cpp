@@ -11,6 +11,7 @@
 #include "core/chunk_signing.hpp"
 #include "core/parity.hpp"
 #include "node/crypto/stream_key.hpp"
+#include "tests/support/parity_rows.hpp"
 
 namespace potok::crypto {
 namespace {
@@ -67,23 +68,18 @@ TEST(StreamKey, AParityChunkAndEveryChunkRebuiltFromItVerifyAsSigned) {
   auto verifies = [&](const Chunk& c) {
     return verifier.verify(chunk_signed_message(c.header, *c.payload), c.signature);
   };
-  std::vector<ChunkPtr> row;
-  for (std::uint64_t seq = 0; seq < p.data_stripes(); ++seq) {
-    auto c = std::make_shared<Chunk>();
-    c->header = ChunkHeader{ChunkSeq{seq}, GroupId{0}, 1'700'000'000'000'000 + static_cast<std::int64_t>(seq) * 100'000,
-                            seq == 0};
-    c->payload = std::make_shared<const Bytes>(Bytes(200 + seq * 37, static_cast<std::uint8_t>(seq * 11 + 1)));
-    sign(*c);
-    row.push_back(c);
+  std::vector<ChunkPtr> row = parity_rows::data_row(p, 0, {200, 237, 274, 311});
+  for (ChunkPtr& c : row) {
+    auto signed_chunk = std::make_shared<Chunk>(*c);
+    sign(*signed_chunk);
+    c = signed_chunk;
   }
   auto parity = std::make_shared<Chunk>(*make_parity_chunk(row));
   sign(*parity);
   EXPECT_TRUE(verifies(*parity));
 
   for (std::size_t missing = 0; missing < row.size(); ++missing) {
-    std::vector<ChunkPtr> others = row;
-    others.erase(others.begin() + static_cast<std::ptrdiff_t>(missing));
-    const auto rebuilt = rebuild_from_parity(p, row[missing]->header.seq, *parity, others);
+    const auto rebuilt = rebuild_from_parity(p, row[missing]->header.seq, *parity, parity_rows::without(row, missing));
     ASSERT_TRUE(rebuilt) << "missing " << missing;
     EXPECT_TRUE(verifies(**rebuilt)) << "rebuilt chunk " << missing << " fails its own signature";
   }
@@ -93,7 +89,7 @@ TEST(StreamKey, AParityChunkAndEveryChunkRebuiltFromItVerifyAsSigned) {
   Chunk forged = *parity;
   forged.payload = std::make_shared<const Bytes>(std::move(tampered));
   EXPECT_FALSE(verifies(forged)) << "tampered parity passes the source's signature";
-  const auto from_forged = rebuild_from_parity(p, row[0]->header.seq, forged, {row.begin() + 1, row.end()});
+  const auto from_forged = rebuild_from_parity(p, row[0]->header.seq, forged, parity_rows::without(row, 0));
   ASSERT_TRUE(from_forged) << "the table is intact, so the rebuild itself succeeds";
   EXPECT_FALSE(verifies(**from_forged)) << "a chunk rebuilt from tampered parity passes";
 }
