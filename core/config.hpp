@@ -41,6 +41,7 @@ struct Tuning {
   double welcome_budget = 0.18;         // source: upload for Welcomes to joiners, x bitrate
   double query_budget = 0.04;           // source: upload for candidate lists, x bitrate
   Duration join_retry = ms(2000);       // resend JoinRequest if no Welcome came by then
+  Duration welcome_group_age = ms(800); // the group a Welcome names has a keyframe at least this old
   Duration eviction_grace = ms(3000);   // an evicted child is still fed this long, to move
   Duration eviction_margin = ms(1000);  // ...and looks elsewhere this long before the grace ends
   Duration climb_interval = ms(10000);  // how often a relay looks for a place nearer the source

@@ -109,6 +109,7 @@ class Engine {
   void on_join_request(PeerId from, const JoinRequest& join);
   void on_candidate_query(PeerId from, const CandidateQuery& query);
   std::vector<CandidateInfo> candidates_for(PeerId asker, int count, StripeMask wanted = ~StripeMask{0});
+  ChunkSeq welcome_group_start() const;  // the group a joiner should start from
   bool bootstrap_affords(TokenBucket& bucket, double budget_x, std::size_t candidates, double keep);
   StripeMask reserved_for_orphans() const;
   // The depth limit of a Subscribe from a relay whose parent was one of the source's children.

@@ -54,7 +54,7 @@ struct Welcome {
   std::int64_t source_time_us = 0;  // source clock when sent, for the joiner's clock offset
   StreamParams params;
   ChunkSeq head_seq;         // newest chunk produced
-  ChunkSeq group_start_seq;  // first chunk of the newest group
+  ChunkSeq group_start_seq;  // first chunk of the group to start from (welcome_group_start)
   std::uint32_t swarm_size = 0;
   std::vector<CandidateInfo> candidates;
   bool operator==(const Welcome&) const = default;

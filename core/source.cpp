@@ -8,6 +8,10 @@
 
 namespace potok {
 
+namespace {
+constexpr std::uint64_t kWelcomeGroupScan = 64;  // chunks back from the newest: a few groups
+}
+
 void Engine::start_source() {
   params_ = config_.stream;
   have_params_ = true;
@@ -33,6 +37,20 @@ void Engine::on_produce(ChunkPtr chunk) {
   if (h.keyframe) group_start_ = h.seq;
   buffer_.insert(chunk);
   forward(chunk, 1, false);
+}
+
+ChunkSeq Engine::welcome_group_start() const {
+  // Not the newest group: a joiner shows its first picture at the keyframe's capture + D, and
+  // D is over two seconds at first (deep places, unmeasured stripes, both margins), while its
+  // parents, a second or more behind us, do not hold the newest keyframe yet when it
+  // subscribes. One about D old at the decision to play is shown at once.
+  const std::int64_t oldest_capture = ref_capture_us_ - us_of(config_.tuning.welcome_group_age);
+  for (std::uint64_t back = 0; back < kWelcomeGroupScan && back <= newest_seen_.value; ++back) {
+    const ChunkPtr* c = buffer_.find(ChunkSeq{newest_seen_.value - back});
+    if (!c) break;
+    if ((*c)->header.keyframe && (*c)->header.capture_us <= oldest_capture) return (*c)->header.seq;
+  }
+  return group_start_;  // the stream has only just begun, or its groups are long
 }
 
 std::vector<CandidateInfo> Engine::candidates_for(PeerId asker_id, int count, StripeMask wanted) {
@@ -86,7 +104,7 @@ void Engine::on_join_request(PeerId from, const JoinRequest& join) {
   w.source_time_us = us_of(now_);
   w.params = params_;
   w.head_seq = newest_seen_;
-  w.group_start_seq = group_start_;
+  w.group_start_seq = welcome_group_start();
   w.swarm_size = static_cast<std::uint32_t>(membership_.size());
   w.candidates = candidates_for(from, count);
   welcome_tokens_.spend(wire::wire_size(w));
