@@ -257,6 +257,7 @@ Instant Engine::next_wake() const {
   if (any_unassigned) wake = std::min(wake, next_query_at());
   wake = std::min(wake, head_deadline());
   if (!playout_.started() && measure_wait_until() > now_) wake = std::min(wake, measure_wait_until());
+  if (!playout_.started() && start_wait_until_ > now_) wake = std::min(wake, start_wait_until_);
   if (playout_.started() && seen_any_) {
     int scanned = 0;
     for (ChunkSeq s = first_gap(); s <= newest_seen_ && scanned < 64; s = next(s), ++scanned) {

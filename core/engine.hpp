@@ -234,6 +234,7 @@ class Engine {
   bool seen_any_ = false;
   ChunkSeq group_start_{};        // newest keyframe chunk known
   Instant first_chunk_at_ = kNever;  // when the first chunk arrived
+  Instant start_wait_until_ = kNever;  // playback waits for a keyframe's group until then
   std::int64_t ref_capture_us_ = 0;  // capture time of newest_seen_
   std::uint64_t produced_ = 0;
 

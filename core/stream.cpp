@@ -180,7 +180,9 @@ void Engine::maybe_start_playout() {
   // Start at the oldest keyframe we can still show on time with everything after it in hand,
   // or up to start_stretch too late for D. Such a start shows the picture now instead of after
   // a wait of up to a group plus D, and begins that much further behind; D then glides back
-  // to its target (playbackRate 1.09), in at most 4 s for the default stretch.
+  // to its target (playbackRate 1.09), in at most 4 s for the default stretch. While the oldest
+  // such keyframe lacks chunks, we wait for them rather than start at a newer one: its picture
+  // would come a group later than this one's, even if we started now.
   const std::uint64_t lo = newest_seen_.value >= buffer_.window() ? newest_seen_.value - buffer_.window() + 1 : 0;
   for (std::uint64_t seq = lo; seq <= newest_seen_.value; ++seq) {
     const ChunkPtr* c = buffer_.find(ChunkSeq{seq});
@@ -193,7 +195,10 @@ void Engine::maybe_start_playout() {
     bool complete = true;
     for (std::uint64_t s = seq; s <= newest_seen_.value && complete; ++s)
       complete = buffer_.has(ChunkSeq{s}) || !overdue(ChunkSeq{s});
-    if (!complete) continue;
+    if (!complete) {
+      start_wait_until_ = captured + delay + config_.tuning.start_stretch + Duration{1};  // just past it
+      return;
+    }
     const Duration late_by_start = now_ + params_.chunk_duration / 2 - captured;
     playout_.start(ChunkSeq{seq}, std::min(config_.tuning.max_delay, std::max(delay, late_by_start)));
     next_report_at_ = now_;  // tell the bootstrap at once that we can relay now

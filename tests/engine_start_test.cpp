@@ -1,8 +1,14 @@
 // When a viewer joins, the newest keyframe may already be a little too old for its playout
 // delay D. Waiting for the next keyframe would cost up to a group (1 s) plus D; starting at the
-// old one, a little further behind, shows the picture at once (Tuning::start_stretch).
+// old one, a little further behind, shows the picture at once (Tuning::start_stretch). More often
+// the newest keyframe is too young: it shows only after D. So the source's Welcome names an
+// older group (Tuning::welcome_group_age), and a joiner waits for that group's chunks while its
+// keyframe can still be shown.
 #include <gtest/gtest.h>
 
+#include <optional>
+
+#include "tests/support/joiner.hpp"
 #include "tests/support/log_checks.hpp"
 #include "tests/support/mini_swarm.hpp"
 
@@ -45,3 +51,85 @@ TEST(EngineStart, WithoutTheStretchSomeJoinerWaitsForTheNextGroup) {
 
 }  // namespace
 }  // namespace potok::mini
+
+namespace potok::hand_driven {
+namespace {
+
+// The source's Welcome names the newest group whose keyframe is at least welcome_group_age
+// older than the newest chunk, so that a joiner's parents already hold it and it can be shown
+// at once at the joiner's first D; while the stream is younger than that, the newest group.
+TEST(EngineStart, TheWelcomeNamesTheNewestGroupWithAKeyframeOldEnough) {
+  const StreamParams p{};  // groups of 10 chunks of 100 ms: keyframes at 0, 1.0, 2.0 s...
+  ASSERT_EQ(Tuning{}.welcome_group_age, ms(800));
+  const struct {
+    std::uint64_t newest;  // the last chunk produced before the JoinRequest
+    std::uint64_t named;
+  } rows[] = {{5, 0}, {9, 0}, {15, 0}, {17, 0}, {18, 10}, {25, 10}, {28, 20}, {37, 20}, {38, 30}, {40, 30}};
+  for (const auto& row : rows) {
+    SCOPED_TRACE("newest chunk " + std::to_string(row.newest));
+    EngineConfig cfg;
+    cfg.role = Role::kSource;
+    cfg.self = kBootstrap;
+    cfg.stream = p;
+    cfg.upload_cap_bps = 4 * p.bitrate_bps;
+    Engine source(cfg);
+    const Instant now = at_us(static_cast<std::int64_t>(row.newest) * p.chunk_duration.count());
+    source.handle_input(Input{now, in::Start{}});
+    for (std::uint64_t seq = 0; seq <= row.newest; ++seq) source.handle_input(Input{now, in::Produce{chunk(seq, p)}});
+    source.handle_input(Input{now, in::Connected{kSelf}});
+    source.handle_input(Input{now, in::Received{kSelf, JoinRequest{}}});
+    std::optional<Welcome> welcome;
+    for (int i = 0; i < 1000 && !welcome; ++i) {
+      Output o = source.poll_output();
+      if (std::holds_alternative<out::WakeAt>(o)) break;
+      if (const auto* tx = std::get_if<out::Transmit>(&o))
+        if (const auto* w = std::get_if<Welcome>(&tx->message)) welcome = *w;
+    }
+    ASSERT_TRUE(welcome.has_value());
+    EXPECT_EQ(welcome->group_start_seq.value, row.named);
+  }
+}
+
+// Live chunks arrive 2 s after capture, so D is about 2.8 s at first. The joiner is welcomed at
+// 12.1 s with the group of chunk 100 (captured at 10.0 s), which can be shown until about
+// 13.08 s. Its parents backfill 100-104 but for 103, which comes late, at 13.05 s: after the
+// next keyframe (110, live at 13.0 s).
+// Started at 110, the picture would come at 13.8 s; waiting for 103 shows chunk 100 at once.
+// If 103 never comes, the wait ends when chunk 100 can no longer be shown, at about 13.08 s.
+Instant start_when_chunk_103_comes(std::optional<Instant> chunk_103_at, std::uint64_t* first_played) {
+  const StreamParams p{};
+  Joiner j;
+  const Instant t0 = at_us(12'100'000);
+  join_four_parents(j, t0, p);
+  for (std::uint64_t seq = 100; seq <= 104; ++seq)  // the parents' backfill, but for 103
+    if (seq != 103)
+      j.feed(t0 + ms(80), in::Received{parent_of(p.stripe_of(ChunkSeq{seq}).value), ChunkData{chunk(seq, p), 1, true}});
+  for (std::uint64_t seq = 105; seq <= 115; ++seq) {
+    const Instant live = at_us(static_cast<std::int64_t>(seq) * p.chunk_duration.count() + 2'000'000);
+    if (chunk_103_at && j.last_input_at < *chunk_103_at && *chunk_103_at <= live)
+      j.feed(*chunk_103_at, in::Received{parent_of(3), ChunkData{chunk(103, p), 1, true}});
+    j.run_timers_until(live - ms(1));
+    j.feed(live, in::Received{parent_of(p.stripe_of(ChunkSeq{seq}).value), ChunkData{chunk(seq, p), 1, false}});
+  }
+  *first_played = j.delivered.empty() ? 0 : j.delivered.front().seq.value;
+  return j.started_at;
+}
+
+TEST(EngineStart, AJoinerWaitsForTheOldestShowableKeyframesGroupRatherThanStartAtANewerOne) {
+  std::uint64_t first = 0;
+  const Instant started = start_when_chunk_103_comes(at_us(13'050'000), &first);
+  EXPECT_EQ(first, 100u) << "started at the newer keyframe";
+  EXPECT_EQ(started, at_us(13'050'000));
+}
+
+TEST(EngineStart, AJoinerWhoseOldestKeyframesGroupStaysIncompleteStartsAtTheNextOnceItExpires) {
+  std::uint64_t first = 0;
+  const Instant started = start_when_chunk_103_comes(std::nullopt, &first);
+  EXPECT_EQ(first, 110u);
+  EXPECT_GT(started, at_us(13'050'000)) << "did not wait for chunk 100's group";
+  // Chunk 111 comes at 13.1 s: the engine must wake on its own when chunk 100 expires.
+  EXPECT_LT(started, at_us(13'100'000)) << "waited past the time chunk 100 could be shown";
+}
+
+}  // namespace
+}  // namespace potok::hand_driven
