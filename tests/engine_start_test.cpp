@@ -49,17 +49,10 @@ TEST(EngineStart, WithoutTheStretchSomeJoinerWaitsForTheNextGroup) {
   EXPECT_GT(worst, ms(800));
 }
 
-}  // namespace
-}  // namespace potok::mini
-
-namespace potok::hand_driven {
-namespace {
-
 // The source's Welcome names the newest group whose keyframe is at least welcome_group_age
 // older than the newest chunk, so that a joiner's parents already hold it and it can be shown
 // at once at the joiner's first D; while the stream is younger than that, the newest group.
 TEST(EngineStart, TheWelcomeNamesTheNewestGroupWithAKeyframeOldEnough) {
-  const StreamParams p{};  // groups of 10 chunks of 100 ms: keyframes at 0, 1.0, 2.0 s...
   ASSERT_EQ(Tuning{}.welcome_group_age, ms(800));
   const struct {
     std::uint64_t newest;  // the last chunk produced before the JoinRequest
@@ -67,28 +60,27 @@ TEST(EngineStart, TheWelcomeNamesTheNewestGroupWithAKeyframeOldEnough) {
   } rows[] = {{5, 0}, {9, 0}, {15, 0}, {17, 0}, {18, 10}, {25, 10}, {28, 20}, {37, 20}, {38, 30}, {40, 30}};
   for (const auto& row : rows) {
     SCOPED_TRACE("newest chunk " + std::to_string(row.newest));
-    EngineConfig cfg;
-    cfg.role = Role::kSource;
-    cfg.self = kBootstrap;
-    cfg.stream = p;
-    cfg.upload_cap_bps = 4 * p.bitrate_bps;
-    Engine source(cfg);
-    const Instant now = at_us(static_cast<std::int64_t>(row.newest) * p.chunk_duration.count());
-    source.handle_input(Input{now, in::Start{}});
-    for (std::uint64_t seq = 0; seq <= row.newest; ++seq) source.handle_input(Input{now, in::Produce{chunk(seq, p)}});
-    source.handle_input(Input{now, in::Connected{kSelf}});
-    source.handle_input(Input{now, in::Received{kSelf, JoinRequest{}}});
+    MiniSwarmConfig config;
+    config.peers = 0;  // the source alone: groups of 10 chunks of 100 ms, keyframes at 0, 1.0 s...
+    MiniSwarm swarm(config);
+    const PeerId joiner{99};
+    swarm.run_until(Instant{} + static_cast<std::int64_t>(row.newest) * config.stream.chunk_duration);
+    swarm.connect_stranger(MiniSwarm::source(), joiner);
+    swarm.inject(MiniSwarm::source(), joiner, JoinRequest{});
     std::optional<Welcome> welcome;
-    for (int i = 0; i < 1000 && !welcome; ++i) {
-      Output o = source.poll_output();
-      if (std::holds_alternative<out::WakeAt>(o)) break;
-      if (const auto* tx = std::get_if<out::Transmit>(&o))
-        if (const auto* w = std::get_if<Welcome>(&tx->message)) welcome = *w;
-    }
+    for (const auto& sent : swarm.to_strangers())
+      if (const auto* w = std::get_if<Welcome>(&sent.message)) welcome = *w;
     ASSERT_TRUE(welcome.has_value());
+    ASSERT_EQ(welcome->head_seq.value, row.newest) << "the stream is not where the row says";
     EXPECT_EQ(welcome->group_start_seq.value, row.named);
   }
 }
+
+}  // namespace
+}  // namespace potok::mini
+
+namespace potok::hand_driven {
+namespace {
 
 // Live chunks arrive 2 s after capture, so D is about 2.8 s at first. The joiner is welcomed at
 // 12.1 s with the group of chunk 100 (captured at 10.0 s), which can be shown until about
