@@ -13,21 +13,31 @@ constexpr int kPassLimit = 256;        // full relays passed over per stripe: no
 constexpr int kHandoutPenaltyMs = 100; // a relay just handed out looks this much slower
 }  // namespace
 
-void Membership::index(PeerId peer, Entry& e) {
-  e.indexed.assign(e.stripes.size(), {});
-  e.in_room.assign(e.stripes.size(), false);
-  for (std::size_t s = 0; s < e.stripes.size(); ++s) {
-    const StripeOffer& o = e.stripes[s];
-    e.indexed[s] = s < room_.size() ? room_[s].end() : Index::iterator{};
-    if (s >= room_.size() || o.depth == 255) continue;
-    // A relay whose every place is on lease is neither open nor displaceable until one lapses.
-    if (e.room_left(s) > 0) {
-      e.indexed[s] = room_[s].insert(key_of(peer, o)).first;
-      e.in_room[s] = true;
-    } else if (o.room == 0) {
-      e.indexed[s] = full_[s].insert(key_of(peer, o)).first;
-    }
+void Membership::place(PeerId peer, Entry& e, std::size_t s) {
+  if (s >= room_.size() || s >= e.stripes.size()) return;
+  const StripeOffer& o = e.stripes[s];
+  // A relay whose every place is on lease is neither open nor displaceable until one lapses.
+  Index* target = nullptr;
+  if (e.capacity_slots > 0 && o.depth != 255) {
+    if (e.room_left(s) > 0) target = &room_[s];
+    else if (o.room == 0) target = &full_[s];
   }
+  Index::iterator& at = e.indexed[s];
+  Index* current = at == room_[s].end() ? nullptr : e.in_room[s] ? &room_[s] : &full_[s];
+  const Key key = key_of(peer, o);
+  // Most reports and leases leave an entry where it was: thousands a second, so they must not
+  // each cost a search of the set (the bootstrap is one engine, on one thread).
+  if (current == target && (!target || *at == key)) return;
+  Index::iterator hint = target ? target->end() : Index::iterator{};
+  if (current) {
+    const Index::iterator next = current->erase(at);
+    if (current == target) hint = next;
+  }
+  at = room_[s].end();
+  e.in_room[s] = false;
+  if (!target) return;
+  at = target->insert(hint, key);
+  e.in_room[s] = target == &room_[s];
 }
 
 void Membership::unindex(Entry& e) {
@@ -47,14 +57,19 @@ void Membership::joined(PeerId peer, const JoinRequest& join, Instant now) {
 
 void Membership::reported(PeerId peer, const Report& report, Instant now) {
   Entry& e = entries_[peer];
-  unindex(e);
+  if (report.stripes.size() != e.stripes.size()) unindex(e);
   e.coord = report.coord;
   e.capacity_slots = report.capacity_slots;
   e.spare_slots = report.spare_slots;
   e.stripes = report.stripes;
   e.leased.resize(e.stripes.size(), 0);  // joiners still on their way are not in the report
   e.last_seen = now;
-  if (e.capacity_slots > 0) index(peer, e);
+  if (e.indexed.size() != e.stripes.size()) {
+    e.indexed.assign(e.stripes.size(), Index::iterator{});
+    e.in_room.assign(e.stripes.size(), false);
+    for (std::size_t s = 0; s < e.stripes.size() && s < room_.size(); ++s) e.indexed[s] = room_[s].end();
+  }
+  for (std::size_t s = 0; s < e.stripes.size(); ++s) place(peer, e, s);
 }
 
 void Membership::left(PeerId peer) {
@@ -67,12 +82,11 @@ void Membership::left(PeerId peer) {
 void Membership::lease(PeerId peer, std::size_t stripe, Instant now) {
   Entry& e = entries_[peer];
   if (stripe >= e.leased.size()) return;
-  unindex(e);
   ++e.leased[stripe];
   // It also sinks behind its equals, so the next joiner is sent elsewhere first.
   StripeOffer& o = e.stripes[stripe];
   o.delay_ms = static_cast<std::uint16_t>(std::min(65535, o.delay_ms + kHandoutPenaltyMs));
-  if (e.capacity_slots > 0) index(peer, e);
+  place(peer, e, stripe);
   leases_.push_back(Lease{now + lease_, peer, static_cast<std::uint8_t>(stripe)});
 }
 
@@ -83,9 +97,8 @@ void Membership::expire_leases(Instant now) {
     auto it = entries_.find(l.peer);
     if (it == entries_.end() || l.stripe >= it->second.leased.size() || it->second.leased[l.stripe] == 0) continue;
     Entry& e = it->second;
-    unindex(e);
     --e.leased[l.stripe];
-    if (e.capacity_slots > 0) index(l.peer, e);
+    place(l.peer, e, l.stripe);
   }
 }
 

@@ -8,7 +8,8 @@
 // reported places there on lease, for about as long as a joiner takes to subscribe: a flash
 // crowd of a hundred joiners a second arrives between two reports, and without the leases
 // they would all herd onto the few shallowest relays and be refused. An answer costs
-// O(stripes · log n) at any swarm size.
+// O(stripes · log n) at any swarm size; a report or a lease moves an entry only in the stripes
+// where its place changed.
 #pragma once
 
 #include <cstdint>
@@ -73,7 +74,8 @@ class Membership {
     std::uint8_t stripe = 0;
   };
   static Key key_of(PeerId peer, const StripeOffer& o) { return {o.depth, o.delay_ms, peer}; }
-  void index(PeerId peer, Entry& entry);
+  // Puts the entry where it belongs in stripe s (room_, full_ or neither), if it moved.
+  void place(PeerId peer, Entry& entry, std::size_t s);
   void unindex(Entry& entry);
   bool usable(PeerId peer, const Asker& asker, Instant now);
   void lease(PeerId peer, std::size_t stripe, Instant now);

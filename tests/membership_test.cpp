@@ -27,6 +27,15 @@ Report relay(std::uint8_t depth, std::uint8_t room, std::uint16_t delay_ms = 100
   return r;
 }
 
+// A relay at depth 1 in stripes 0 and 1, with two places left in each.
+Report relay_in_two_stripes() {
+  Report r;
+  r.capacity_slots = 8;
+  r.spare_slots = 4;
+  r.stripes = {StripeOffer{1, 100, 2, 0xFFFF}, StripeOffer{1, 100, 2, 0xFFFF}};
+  return r;
+}
+
 Membership::Asker joiner(std::uint64_t id, std::uint16_t capacity = 0) {
   return Membership::Asker{PeerId{id}, NatClass::kOpen, NetCoord{}, capacity};
 }
@@ -90,10 +99,7 @@ TEST(Membership, AFlashCrowdSpreadsOverRelaysInsteadOfHerding) {
 
 TEST(Membership, OnlyTheWantedStripesAreAnswered) {
   Membership m(kExpiry, kLease, 2);
-  Report both;
-  both.capacity_slots = 8;
-  both.spare_slots = 4;
-  both.stripes = {StripeOffer{1, 100, 2, 0xFFFF}, StripeOffer{1, 100, 2, 0xFFFF}};
+  const Report both = relay_in_two_stripes();
   m.reported(PeerId{1}, both, t(0));
   const auto list = m.candidates_for(joiner(100), 12, t(10), StripeMask{0b10});
   ASSERT_EQ(list.size(), 1u);
@@ -112,6 +118,43 @@ TEST(Membership, ARelayThatLeftIsNeverHandedOutAndItsLeasesAreHarmless) {
   EXPECT_TRUE(handed(m, 101, t(10) + kLease).empty()) << "its lease lapses on nothing";
   m.reported(PeerId{1}, relay(1, 1), t(5000));  // back, with a fresh report
   EXPECT_EQ(handed(m, 102, t(5010)), (std::vector<std::uint64_t>{1}));
+}
+
+// Reports move an entry within its list (a new delay), between the lists (room, full, neither)
+// and change how many stripes it offers; the bootstrap re-places only what moved, and what it
+// hands out must be exactly what the latest reports say.
+TEST(Membership, EachReportPlacesTheRelayWhereItsLatestOfferBelongs) {
+  Membership m(kExpiry, kLease, 1);
+  for (std::uint64_t r = 1; r <= 4; ++r) m.reported(PeerId{r}, relay(2, 2, static_cast<std::uint16_t>(100 * r)), t(0));
+  // Three per stripe, the fastest of equal depth first: relay 4 (400 ms) is left out. Each of
+  // the three keeps a place open, and sinks by the hand-out penalty.
+  EXPECT_EQ(handed(m, 100, t(10)), (std::vector<std::uint64_t>{1, 2, 3}));
+  m.reported(PeerId{1}, relay(2, 2, 500), t(20));  // now the slowest: to the end of the open list
+  EXPECT_EQ(handed(m, 101, t(30)), (std::vector<std::uint64_t>{2, 3, 4}));
+  m.reported(PeerId{2}, relay(2, 0), t(3000));  // full: among the displaceable, not the open
+  Report leaf = relay(1, 1);
+  leaf.capacity_slots = 0;
+  m.reported(PeerId{3}, leaf, t(3000));             // no upload now: in neither list
+  m.reported(PeerId{1}, relay(1, 1, 50), t(3000));  // shallower and fastest
+  m.reported(PeerId{4}, relay(2, 1, 400), t(3000));
+  EXPECT_EQ(handed(m, 102, t(3010)), (std::vector<std::uint64_t>{1, 4}));
+  const auto strong = m.candidates_for(joiner(103, 36), 12, t(3020));
+  EXPECT_TRUE(std::any_of(strong.begin(), strong.end(), [](const CandidateInfo& c) { return c.peer == PeerId{2}; }))
+      << "a strong asker may displace relay 2's 4-slot child";
+  m.reported(PeerId{3}, relay(3, 1), t(6000));  // back with room
+  m.reported(PeerId{2}, relay(3, 1, 10), t(6000));
+  EXPECT_EQ(handed(m, 104, t(9000)), (std::vector<std::uint64_t>{1, 2, 4}));
+}
+
+TEST(Membership, AReportWithFewerStripesWithdrawsTheOthers) {
+  Membership m(kExpiry, kLease, 2);
+  const Report both = relay_in_two_stripes();
+  m.reported(PeerId{1}, both, t(0));
+  m.reported(PeerId{1}, relay(1, 2), t(100));  // stripe 0 only
+  EXPECT_TRUE(m.candidates_for(joiner(100), 12, t(200), StripeMask{0b10}).empty());
+  EXPECT_EQ(m.candidates_for(joiner(101), 12, t(300), StripeMask{0b01}).size(), 1u);
+  m.reported(PeerId{1}, both, t(400));
+  EXPECT_EQ(m.candidates_for(joiner(102), 12, t(500), StripeMask{0b10}).size(), 1u);
 }
 
 // A full relay at `depth` in stripe 0 whose weakest child has `weakest_child` slots.
