@@ -23,7 +23,7 @@ TEST(DelayEstimator, FirstSamplePrimesTheMeanWithAPositiveMargin) {
     EXPECT_TRUE(e.primed());
     EXPECT_EQ(e.mean(), first);
     EXPECT_GT(e.deviation(), Duration{0});
-    EXPECT_EQ(e.deviation(), first / 16);
+    EXPECT_EQ(e.deviation(), first / 32);
     EXPECT_GT(e.upper(), e.mean());
   }
 }
