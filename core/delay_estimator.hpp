@@ -14,9 +14,8 @@ class DelayEstimator {
       mean_ = x;
       // A thirty-second, not RFC 6298's half: the first live chunk sets the start delay, so a
       // wide first margin is waited out by every joiner (an eighth was ~140 ms at a typical
-      // 1.1 s; a sixteenth, until session 28, about 40 ms more than this), while later samples
-      // widen it within a few chunks where the path really jitters. A settled stripe's
-      // deviation is about a thirtieth of its delay at 10k (performance.md, on latency).
+      // 1.1 s; a sixteenth, until session 28, made 10k startups 30-55 ms later), while later
+      // samples widen it within a few chunks where the path really jitters.
       dev_ = x / 32;
       primed_ = true;
       return;
