@@ -82,22 +82,24 @@ TEST(EngineStart, TheWelcomeNamesTheNewestGroupWithAKeyframeOldEnough) {
 namespace potok::hand_driven {
 namespace {
 
-// Live chunks arrive 2 s after capture, so D is about 2.8 s at first. The joiner is welcomed at
-// 12.1 s with the group of chunk 100 (captured at 10.0 s), which can be shown until about
-// 13.08 s. Its parents backfill 100-104 but for 103, which comes late, at 13.05 s: after the
-// next keyframe (110, live at 13.0 s).
-// Started at 110, the picture would come at 13.8 s; waiting for 103 shows chunk 100 at once.
-// If 103 never comes, the wait ends when chunk 100 can no longer be shown, at about 13.08 s.
+// Live chunks arrive 4 s after capture, so D is about 4.78 s at first (4 s, 3 first deviations
+// of 125 ms, the two margins): deep enough that a keyframe can still be shown (D + the 300 ms
+// stretch) when the next one arrives a group later. The joiner is welcomed at 14.1 s with the
+// group of chunk 100 (captured at 10.0 s), which can be shown until about 15.08 s. Its parents
+// backfill 100-104 but for 103, which comes late, at 15.05 s: after the next keyframe (110,
+// live at 15.0 s).
+// Started at 110, the picture would come at 15.8 s; waiting for 103 shows chunk 100 at once.
+// If 103 never comes, the wait ends when chunk 100 can no longer be shown, at about 15.08 s.
 Instant start_when_chunk_103_comes(std::optional<Instant> chunk_103_at, std::uint64_t* first_played) {
   const StreamParams p{};
   Joiner j;
-  const Instant t0 = at_us(12'100'000);
+  const Instant t0 = at_us(14'100'000);
   join_four_parents(j, t0, p);
   for (std::uint64_t seq = 100; seq <= 104; ++seq)  // the parents' backfill, but for 103
     if (seq != 103)
       j.feed(t0 + ms(80), in::Received{parent_of(p.stripe_of(ChunkSeq{seq}).value), ChunkData{chunk(seq, p), 1, true}});
   for (std::uint64_t seq = 105; seq <= 115; ++seq) {
-    const Instant live = at_us(static_cast<std::int64_t>(seq) * p.chunk_duration.count() + 2'000'000);
+    const Instant live = at_us(static_cast<std::int64_t>(seq) * p.chunk_duration.count() + 4'000'000);
     if (chunk_103_at && j.last_input_at < *chunk_103_at && *chunk_103_at <= live)
       j.feed(*chunk_103_at, in::Received{parent_of(3), ChunkData{chunk(103, p), 1, true}});
     j.run_timers_until(live - ms(1));
@@ -109,18 +111,18 @@ Instant start_when_chunk_103_comes(std::optional<Instant> chunk_103_at, std::uin
 
 TEST(EngineStart, AJoinerWaitsForTheOldestShowableKeyframesGroupRatherThanStartAtANewerOne) {
   std::uint64_t first = 0;
-  const Instant started = start_when_chunk_103_comes(at_us(13'050'000), &first);
+  const Instant started = start_when_chunk_103_comes(at_us(15'050'000), &first);
   EXPECT_EQ(first, 100u) << "started at the newer keyframe";
-  EXPECT_EQ(started, at_us(13'050'000));
+  EXPECT_EQ(started, at_us(15'050'000));
 }
 
 TEST(EngineStart, AJoinerWhoseOldestKeyframesGroupStaysIncompleteStartsAtTheNextOnceItExpires) {
   std::uint64_t first = 0;
   const Instant started = start_when_chunk_103_comes(std::nullopt, &first);
   EXPECT_EQ(first, 110u);
-  EXPECT_GT(started, at_us(13'050'000)) << "did not wait for chunk 100's group";
-  // Chunk 111 comes at 13.1 s: the engine must wake on its own when chunk 100 expires.
-  EXPECT_LT(started, at_us(13'100'000)) << "waited past the time chunk 100 could be shown";
+  EXPECT_GT(started, at_us(15'050'000)) << "did not wait for chunk 100's group";
+  // Chunk 111 comes at 15.1 s: the engine must wake on its own when chunk 100 expires.
+  EXPECT_LT(started, at_us(15'100'000)) << "waited past the time chunk 100 could be shown";
 }
 
 }  // namespace
