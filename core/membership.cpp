@@ -57,18 +57,18 @@ void Membership::joined(PeerId peer, const JoinRequest& join, Instant now) {
 
 void Membership::reported(PeerId peer, const Report& report, Instant now) {
   Entry& e = entries_[peer];
-  if (report.stripes.size() != e.stripes.size()) unindex(e);
+  if (report.stripes.size() != e.stripes.size()) {  // a first report, or a changed stream: start over
+    unindex(e);
+    e.indexed.assign(report.stripes.size(), Index::iterator{});
+    e.in_room.assign(report.stripes.size(), false);
+    for (std::size_t s = 0; s < report.stripes.size() && s < room_.size(); ++s) e.indexed[s] = room_[s].end();
+  }
   e.coord = report.coord;
   e.capacity_slots = report.capacity_slots;
   e.spare_slots = report.spare_slots;
   e.stripes = report.stripes;
   e.leased.resize(e.stripes.size(), 0);  // joiners still on their way are not in the report
   e.last_seen = now;
-  if (e.indexed.size() != e.stripes.size()) {
-    e.indexed.assign(e.stripes.size(), Index::iterator{});
-    e.in_room.assign(e.stripes.size(), false);
-    for (std::size_t s = 0; s < e.stripes.size() && s < room_.size(); ++s) e.indexed[s] = room_[s].end();
-  }
   for (std::size_t s = 0; s < e.stripes.size(); ++s) place(peer, e, s);
 }
 
