@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace potok::cli {
@@ -121,6 +122,11 @@ bool Args::finish() {
     return false;
   }
   return true;
+}
+
+int fail_usage(const char* command, const std::string& message) {
+  std::fprintf(stderr, "potok %s: %s\n(see potok %s --help)\n", command, message.c_str(), command);
+  return 2;
 }
 
 }  // namespace potok::cli

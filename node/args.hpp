@@ -41,4 +41,8 @@ class Args {
   std::string error_;
 };
 
+// Prints "potok COMMAND: MESSAGE" and where to look for the usage, and returns the exit code for
+// a usage error (2).
+int fail_usage(const char* command, const std::string& message);
+
 }  // namespace potok::cli

@@ -8,7 +8,7 @@
 #include "node/watch_command.hpp"
 
 namespace {
-constexpr const char* kUsage = R"(Usage: potok <command> [options]
+constexpr const char* kMainUsage = R"(Usage: potok <command> [options]
 
 Peer-to-peer live streaming: one streamer, viewers in browsers that relay to each other.
 
@@ -25,7 +25,7 @@ Run 'potok <command> --help' for a command's options.
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    std::fputs(kMainUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
   const std::string command = args[0];

@@ -11,7 +11,7 @@
 namespace potok::cli {
 
 namespace {
-constexpr const char* kUsage = R"(Usage: potok sim [options]
+constexpr const char* kSimUsage = R"(Usage: potok sim [options]
 
 Simulates a Potok swarm in virtual time with the real protocol engine, and measures latency,
 continuity, startup, source upload and overheads. Defaults are the standard scenario
@@ -50,7 +50,7 @@ void print_summary(const sim::RunSummary& s) {
 int run_sim_command(const std::vector<std::string>& argv) {
   Args args(argv);
   if (args.flag("--help") || args.flag("-h")) {
-    std::fputs(kUsage, stdout);
+    std::fputs(kSimUsage, stdout);
     return 0;
   }
   sim::Scenario scenario;
@@ -68,10 +68,7 @@ int run_sim_command(const std::vector<std::string>& argv) {
   const auto report = args.text("--report");
   const auto plots = args.text("--plots");
   const bool quiet = args.flag("--quiet");
-  if (!args.finish()) {
-    std::fprintf(stderr, "potok sim: %s\n(see potok sim --help)\n", args.error().c_str());
-    return 2;
-  }
+  if (!args.finish()) return fail_usage("sim", args.error());
 
   if (!quiet)
     std::fprintf(stderr, "potok sim: %u peers, %.0f s simulated, seed %llu%s\n", scenario.peers,

@@ -14,7 +14,7 @@
 namespace potok::cli {
 
 namespace {
-constexpr const char* kUsage = R"(Usage: potok stream [options]
+constexpr const char* kStreamUsage = R"(Usage: potok stream [options]
 
 Streams live to viewers' browsers. Ingests the input through FFmpeg, cuts it into signed
 ~100 ms chunks, serves a generated player page, and feeds the viewers that open it.
@@ -68,16 +68,12 @@ bool parse_size(const std::string& text, int& w, int& h) {
   return true;
 }
 
-int fail_usage(const std::string& message) {
-  std::fprintf(stderr, "potok stream: %s\n(see potok stream --help)\n", message.c_str());
-  return 2;
-}
 }  // namespace
 
 int run_stream_command(const std::vector<std::string>& argv) {
   Args args(argv);
   if (args.flag("--help") || args.flag("-h")) {
-    std::fputs(kUsage, stdout);
+    std::fputs(kStreamUsage, stdout);
     return 0;
   }
   node::SourceOptions options;
@@ -85,7 +81,7 @@ int run_stream_command(const std::vector<std::string>& argv) {
   options.ingest.input = args.text("--input").value_or("");
   options.ingest.loop = args.flag("--loop");
   if (auto v = args.text("--size"); v && !parse_size(*v, options.ingest.width, options.ingest.height))
-    return fail_usage("--size wants WIDTHxHEIGHT with even numbers from 16x16 to 3840x2160, not '" + *v + "'");
+    return fail_usage("stream", "--size wants WIDTHxHEIGHT with even numbers from 16x16 to 3840x2160, not '" + *v + "'");
   if (auto v = args.integer("--fps", 1, 120)) options.ingest.fps = static_cast<int>(*v);
   if (auto v = args.integer("--video-kbps", 100, 50'000)) options.ingest.video_kbps = static_cast<int>(*v);
   if (auto v = args.integer("--audio-kbps", 32, 512)) options.ingest.audio_kbps = static_cast<int>(*v);
@@ -98,14 +94,14 @@ int run_stream_command(const std::vector<std::string>& argv) {
   options.page.welcome = args.text("--welcome").value_or("Live, peer to peer, right in your browser.");
   const std::string key_path = args.text("--key").value_or(default_key_path());
   const auto duration = args.number("--duration", 1, 1e7);
-  if (!args.finish()) return fail_usage(args.error());
+  if (!args.finish()) return fail_usage("stream", args.error());
   if (!net::parse_host_port(http, options.http_host, options.http_port))
-    return fail_usage("--http wants ADDR:PORT, e.g. 127.0.0.1:8080, not '" + http + "'");
+    return fail_usage("stream", "--http wants ADDR:PORT, e.g. 127.0.0.1:8080, not '" + http + "'");
   for (const auto& url : options.page.bootstrap)
     if (url.rfind("ws://", 0) != 0 && url.rfind("wss://", 0) != 0)
-      return fail_usage("--advertise wants a ws:// or wss:// URL, not '" + url + "'");
+      return fail_usage("stream", "--advertise wants a ws:// or wss:// URL, not '" + url + "'");
   if (options.ingest.loop && media::classify_input(options.ingest.input) != media::InputKind::kFile)
-    return fail_usage("--loop only applies to a file --input");
+    return fail_usage("stream", "--loop only applies to a file --input");
 
   std::error_code ec;
   const auto key_dir = std::filesystem::path(key_path).parent_path();

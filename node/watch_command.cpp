@@ -11,7 +11,7 @@
 namespace potok::cli {
 
 namespace {
-constexpr const char* kUsage = R"(Usage: potok watch URL [options]
+constexpr const char* kWatchUsage = R"(Usage: potok watch URL [options]
 
 Joins a Potok stream natively, with the same protocol engine as the browser player: reads the
 player page at URL (or its /config.json), connects to the stream's bootstrap, and verifies
@@ -28,16 +28,12 @@ Options:
   -h, --help         this text
 )";
 
-int fail_usage(const std::string& message) {
-  std::fprintf(stderr, "potok watch: %s\n(see potok watch --help)\n", message.c_str());
-  return 2;
-}
 }  // namespace
 
 int run_watch_command(const std::vector<std::string>& argv) {
   Args args(argv);
   if (args.flag("--help") || args.flag("-h")) {
-    std::fputs(kUsage, stdout);
+    std::fputs(kWatchUsage, stdout);
     return 0;
   }
   const auto out = args.text("--out");
@@ -46,14 +42,14 @@ int run_watch_command(const std::vector<std::string>& argv) {
   const bool summary = args.flag("--summary");
   const double status_every = args.number("--status-every", 0, 3600).value_or(5);
   const auto urls = args.positionals();
-  if (!args.finish()) return fail_usage(args.error());
-  if (urls.size() != 1) return fail_usage(urls.empty() ? "which stream? give the player page's URL" : "one URL only");
-  if (out && headless) return fail_usage("--out and --headless exclude each other");
+  if (!args.finish()) return fail_usage("watch", args.error());
+  if (urls.size() != 1) return fail_usage("watch", urls.empty() ? "which stream? give the player page's URL" : "one URL only");
+  if (out && headless) return fail_usage("watch", "--out and --headless exclude each other");
 
   std::string error;
   const auto page_url = net::parse_url(urls[0], error);
   if (!page_url || page_url->scheme != "http")
-    return fail_usage(error.empty() ? "the URL must be the player page's http:// address" : error);
+    return fail_usage("watch", error.empty() ? "the URL must be the player page's http:// address" : error);
   boost::asio::io_context io;
   const auto page = net::http_get(io, *page_url, std::chrono::seconds(10), error);
   if (!page) {

@@ -31,17 +31,17 @@ ChunkData forged_chunk(const MiniSwarm& swarm, std::uint64_t seq) {
 }
 
 // A peer, one of its parents that is not the source, and the next seq on that parent's stripe.
-struct Victim {
+struct ForgeryVictim {
   PeerId peer;
   PeerId parent;
 };
-std::optional<Victim> find_peer_fed_by_a_relay(MiniSwarm& swarm) {
+std::optional<ForgeryVictim> find_peer_fed_by_a_relay(MiniSwarm& swarm) {
   for (PeerId p : swarm.peers())
     for (const StripeUpstream& up : swarm.engine(p).upstreams())
-      if (up.state == StripeUpstream::State::kActive && up.parent != MiniSwarm::source()) return Victim{p, up.parent};
+      if (up.state == StripeUpstream::State::kActive && up.parent != MiniSwarm::source()) return ForgeryVictim{p, up.parent};
   return std::nullopt;
 }
-std::uint64_t next_seq_on_parent_stripe(MiniSwarm& swarm, const Victim& v, std::uint64_t after) {
+std::uint64_t next_seq_on_parent_stripe(MiniSwarm& swarm, const ForgeryVictim& v, std::uint64_t after) {
   const StreamParams& stream = swarm.engine(v.peer).stream();
   const auto& ups = swarm.engine(v.peer).upstreams();
   for (std::uint64_t seq = after;; ++seq) {
@@ -70,7 +70,7 @@ class EngineForgery : public ::testing::Test {
     return seq;
   }
   std::unique_ptr<MiniSwarm> swarm_;
-  Victim victim_{};
+  ForgeryVictim victim_{};
 };
 
 TEST_F(EngineForgery, AForgedChunkIsRejectedCountedAndTheGenuineOneIsShown) {

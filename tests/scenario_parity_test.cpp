@@ -16,9 +16,9 @@
 namespace potok::sim {
 namespace {
 
-constexpr std::uint32_t kPeers = 200;
+constexpr std::uint32_t kParityPeers = 200;
 // Continuity without churn (measured 0.996-0.999 at seeds 1-3).
-constexpr double kContinuityFloor = 0.99;
+constexpr double kParityContinuityFloor = 0.99;
 // Parity bytes per media byte: a fifth chunk per four, a little larger for its table
 // (measured 0.235-0.240).
 constexpr double kParityOverheadLow = 0.20, kParityOverheadHigh = 0.30;
@@ -69,7 +69,7 @@ void depart_and_expect_rebuilt_not_skipped(Swarm& swarm, std::uint32_t relay, co
 
 Scenario with_parity(std::uint64_t seed) {
   Scenario s;
-  s.peers = kPeers;
+  s.peers = kParityPeers;
   s.duration_s = 150;
   s.seed = seed;
   s.stream.stripe_count = 5;
@@ -94,7 +94,7 @@ TEST_P(ParitySwarm, KeepsTheInvariantsAndNeverGivesARelayTwoPlacesAtTheSource) {
   }
   const RunSummary s = swarm.finish();
   EXPECT_EQ(s.late_plays, 0u);
-  EXPECT_GE(s.continuity(), kContinuityFloor);
+  EXPECT_GE(s.continuity(), kParityContinuityFloor);
   EXPECT_LE(static_cast<double>(s.source_upload_bytes) / static_cast<double>(s.stream_bytes), 2.0);
   const double parity_overhead = static_cast<double>(s.parity_bytes) / static_cast<double>(s.media_bytes_useful);
   EXPECT_GE(parity_overhead, kParityOverheadLow);
@@ -145,10 +145,10 @@ TEST_P(ParityGuardSwarm, KeepsTheInvariantsAndOnlyRelaysTakeTheParityStripe) {
     most_guards = std::max(most_guards, guards);
   }
   EXPECT_GT(most_guards, 0u) << "nobody guards: the test did not test parity";
-  EXPECT_LT(most_guards, kPeers * 8 / 10) << "leaves and relays far from the top must not take parity";
+  EXPECT_LT(most_guards, kParityPeers * 8 / 10) << "leaves and relays far from the top must not take parity";
   const RunSummary s = swarm.finish();
   EXPECT_EQ(s.late_plays, 0u);
-  EXPECT_GE(s.continuity(), kContinuityFloor);
+  EXPECT_GE(s.continuity(), kParityContinuityFloor);
   EXPECT_LE(static_cast<double>(s.source_upload_bytes) / static_cast<double>(s.stream_bytes), 2.0);
   const double parity_overhead = static_cast<double>(s.parity_bytes) / static_cast<double>(s.media_bytes_useful);
   EXPECT_GT(parity_overhead, 0.0);

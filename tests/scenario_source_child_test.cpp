@@ -21,7 +21,7 @@
 namespace potok::sim {
 namespace {
 
-constexpr std::uint32_t kPeers = 300;
+constexpr std::uint32_t kSourceChildPeers = 300;
 constexpr double kDepartAtS = 120;
 
 struct Shape {
@@ -67,7 +67,7 @@ std::string departure_in_world(std::uint64_t seed) {
   // What a stream without parity relies on. With parity (the default), the relays below rebuild
   // the stripe meanwhile and are in less of a hurry (tests/scenario_parity_test.cpp).
   sc.stream = StreamParams{};
-  sc.peers = kPeers;
+  sc.peers = kSourceChildPeers;
   sc.duration_s = kDepartAtS + 20;
   sc.seed = seed;
   Swarm swarm(sc, 1);

@@ -8,11 +8,6 @@ namespace {
 
 using Bytes = std::span<const std::uint8_t>;
 
-constexpr std::uint32_t fourcc(const char (&s)[5]) {
-  return std::uint32_t(std::uint8_t(s[0])) << 24 | std::uint32_t(std::uint8_t(s[1])) << 16 |
-         std::uint32_t(std::uint8_t(s[2])) << 8 | std::uint32_t(std::uint8_t(s[3]));
-}
-
 // Big-endian cursor that turns every overrun into a sticky failure instead of a wild read, so a
 // parser can read all its fields and check ok() once.
 class Reader {

@@ -15,6 +15,12 @@
 
 namespace potok::media {
 
+// A box type as the big-endian number its four ASCII letters make ("moof" -> 0x6d6f6f66).
+constexpr std::uint32_t fourcc(const char (&s)[5]) {
+  return std::uint32_t(std::uint8_t(s[0])) << 24 | std::uint32_t(std::uint8_t(s[1])) << 16 |
+         std::uint32_t(std::uint8_t(s[2])) << 8 | std::uint32_t(std::uint8_t(s[3]));
+}
+
 // One track of the init segment, with the defaults that fragments may omit (trex).
 struct TrackInfo {
   std::uint32_t track_id = 0;
