@@ -11,7 +11,7 @@ namespace {
 // The backfill budget never saves up more than this many chunks, or this much of the spare upload
 // if that is more: a burst adds at most this much queueing to our uplink. Six chunks bring a
 // joiner a parent's share of its first group in one go: with two, the newer chunks were cut,
-// and the joiner waited for the next keyframe to arrive live (docs/performance.md, session 27).
+// and the joiner waited for the next keyframe to arrive live (docs/performance-history-27.md).
 constexpr double kBackfillBurstChunks = 6;
 constexpr double kBackfillBurstSeconds = 0.05;
 }
