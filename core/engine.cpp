@@ -84,13 +84,13 @@ void Engine::handle_input(Input input) {
 }
 
 Output Engine::poll_output() {
-  if (outputs_.empty()) {
+  if (next_output_ == outputs_.size()) {
+    outputs_.clear();
+    next_output_ = 0;
     wake_requested_ = next_wake();
     return out::WakeAt{wake_requested_};
   }
-  Output o = std::move(outputs_.front());
-  outputs_.pop_front();
-  return o;
+  return std::move(outputs_[next_output_++]);
 }
 
 void Engine::on_message(PeerId from, Message&& message) {

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <array>
-#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -218,7 +217,10 @@ class Engine {
   Rng rng_;
   Instant now_{};
   Instant wake_requested_ = kNever;  // the last WakeAt we handed the driver
-  std::deque<Output> outputs_;
+  // Handed out in order from next_output_; emptied once all are out, so its storage is reused
+  // by the next input (a deque allocated and freed blocks for every burst of sends).
+  std::vector<Output> outputs_;
+  std::size_t next_output_ = 0;
   PeerMap<Link> links_;
   std::unordered_map<PeerId, int> forgeries_;  // forged chunks received, per sender
   std::unordered_set<PeerId> banned_;          // liars we no longer talk to
