@@ -76,8 +76,8 @@ class EventHeap {
   std::vector<Event> heap_;
 };
 
-// A calendar queue. Nearly every event is due within a few seconds (messages in flight, the
-// next wake), and a heap of tens of thousands of them spent most of a pop waiting on memory,
+// A calendar queue. Nearly every event is due within a second (messages in flight, the next
+// wake), and a heap of tens of thousands of them spent most of a pop waiting on memory,
 // sifting down through cold levels. Here an event within the horizon goes into the bucket of
 // its time slice, at its end, and a bucket is sorted once, when its slice comes up: pops
 // are then from the end of one short sorted vector. Events past the horizon (joins and
@@ -144,7 +144,10 @@ class EventQueue {
     if (in_buckets_ == 0) {
       // Nothing near: start the horizon at the far events' head, so that what they schedule
       // lands in buckets.
-      if (!far_.empty() && far_.top().t_us >= base_us_ + kSliceUs) move_base(far_.top().t_us - far_.top().t_us % kSliceUs);
+      if (!far_.empty() && far_.top().t_us >= base_us_ + kSliceUs) {
+        const std::int64_t t = far_.top().t_us;
+        move_base(t - t % kSliceUs);
+      }
       return nullptr;
     }
     for (;;) {
