@@ -117,12 +117,11 @@ class EventQueue {
   // Not const: finding the head may move on to the next slice that holds events.
   const Event& top() {
     const Event* near = near_head();
-    if (!near || (!far_.empty() && earlier(far_.top(), *near))) return far_.top();
-    return *near;
+    return far_first(near) ? far_.top() : *near;
   }
   Event pop() {
     const Event* near = near_head();
-    if (!near || (!far_.empty() && earlier(far_.top(), *near))) return far_.pop();
+    if (far_first(near)) return far_.pop();
     const Event e = *near;
     buckets_[bucket_of(base_us_)].pop_back();
     --in_buckets_;
@@ -138,6 +137,9 @@ class EventQueue {
   static std::size_t bucket_of(std::int64_t t_us) {
     return static_cast<std::size_t>(t_us / kSliceUs) & (kBuckets - 1);
   }
+
+  // Whether the heap's head comes before `near`, the buckets' head (null if they are empty).
+  bool far_first(const Event* near) const { return !near || (!far_.empty() && earlier(far_.top(), *near)); }
 
   // The earliest event in the buckets, or null if they are empty.
   const Event* near_head() {
