@@ -153,7 +153,7 @@ class Engine {
   void keep_links_alive();  // keepalives to parents, and forget children that went silent
   Instant subscribe_due(const StripeUpstream& up) const;
   Instant depth_rule_ends(const StripeUpstream& up) const;  // from then on, an orphan takes anyone
-  void remember_former_parent(StripeUpstream& up) const;
+  void remember_former_parent(StripeUpstream& up, PeerId peer) const;
   bool seems_gone(PeerId parent, out::LossReason reason) const;  // evidence that it left
   bool abandon_move(StripeIndex stripe);
   bool parent_alive(PeerId parent) const;

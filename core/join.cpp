@@ -236,7 +236,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
     const StripeMask bit = StripeMask{1} << s;
     if (up.state == StripeUpstream::State::kActive && up.moving_to == from && (ack.accepted & bit)) {
       send(up.parent, Unsubscribe{bit});  // moved: release the old parent's slot at once
-      remember_former_parent(up);
+      remember_former_parent(up, up.parent);
       up.parent = from;
       up.newest_live = ChunkSeq{};
       up.moving_to = PeerId{};
@@ -253,7 +253,10 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       continue;
     }
     if (up.state != StripeUpstream::State::kPending || up.parent != from) {
-      if ((ack.accepted & bit) && up.parent != from) unwanted |= bit;
+      if ((ack.accepted & bit) && up.parent != from) {
+        unwanted |= bit;
+        remember_former_parent(up, from);  // its backfill follows the ack
+      }
       continue;
     }
     if (ack.accepted & bit) {
@@ -355,8 +358,11 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
   // Only a peer with children in this stripe can adopt a descendant by mistake.
   const bool was_fed = up.state == StripeUpstream::State::kActive;
   if (was_fed && up.depth != 0 && !downstream_.children(stripe).empty()) up.depth_before_loss = up.depth;
-  remember_former_parent(up);
-  if (up.moving_to != PeerId{}) send(up.moving_to, Unsubscribe{StripeMask{1} << stripe.value});
+  remember_former_parent(up, parent);
+  if (up.moving_to != PeerId{}) {
+    send(up.moving_to, Unsubscribe{StripeMask{1} << stripe.value});
+    remember_former_parent(up, up.moving_to);  // it may have accepted, and pushed already
+  }
   up.state = StripeUpstream::State::kNone;
   up.newest_live = ChunkSeq{};
   up.moving_to = PeerId{};
@@ -405,11 +411,10 @@ void Engine::ask_source_first() {
   if (Candidate* source = candidates_.find(config_.bootstrap)) source->unusable_until = kLongAgo;
 }
 
-void Engine::remember_former_parent(StripeUpstream& up) const {
+void Engine::remember_former_parent(StripeUpstream& up, PeerId peer) const {
   // Chunks it pushed before our Unsubscribe reached it arrive for a round trip plus its uplink
   // queue; they are dropped quietly, not reported as a protocol violation.
-  up.former_parent = up.parent;
-  up.former_until = now_ + config_.tuning.subscribe_timeout;
+  up.former.remember(peer, now_ + config_.tuning.subscribe_timeout);
 }
 
 void Engine::send_report() {

@@ -42,11 +42,12 @@ void Engine::update_parity_wish() {
     const StripeMask bit = StripeMask{1} << (stripes_.size() - 1);
     if (up.state != StripeUpstream::State::kNone) {
       send(up.parent, Unsubscribe{bit});
-      fresh.parent = up.parent;
-      remember_former_parent(fresh);
-      fresh.parent = PeerId{};
+      remember_former_parent(fresh, up.parent);
     }
-    if (up.moving_to != PeerId{}) send(up.moving_to, Unsubscribe{bit});
+    if (up.moving_to != PeerId{}) {
+      send(up.moving_to, Unsubscribe{bit});
+      remember_former_parent(fresh, up.moving_to);
+    }
   }
   up = fresh;
   downstream_.set_last_stripe_quota(parity_quota());

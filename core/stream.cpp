@@ -77,7 +77,7 @@ void Engine::on_chunk(PeerId from, const ChunkData& data) {
     accounting_.received(from, size, chunk->payload_size(), true);
     // Races, not lies, are dropped without a report: what a parent we just left had already
     // sent, and answers to Wants that come after we played past the chunk.
-    const bool in_flight = up.former_parent == from && now_ < up.former_until;
+    const bool in_flight = up.former.in_flight(from, now_);
     const bool stale = playout_.started() && h.seq < playout_.next();
     if (!plausible || !(in_flight || stale)) event(out::EventKind::kProtocolViolation, from, h.seq);
     return;

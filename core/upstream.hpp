@@ -12,6 +12,30 @@
 
 namespace potok {
 
+// The parents (or parents-to-be) a stripe just left: what they had already sent is still on its
+// way, and is no lie. Two, because a peer may leave a parent and the one it was moving to at
+// once, or switch twice within a round trip; with 50 ms chunks, one remembered peer let such
+// races through as protocol violations (session 32).
+class FormerParents {
+ public:
+  void remember(PeerId peer, Instant until) {
+    if (peer == PeerId{}) return;
+    next_ = next_ == 0 ? 1 : 0;
+    peer_[next_] = peer;
+    until_[next_] = until;
+  }
+  bool in_flight(PeerId peer, Instant now) const {
+    for (int i = 0; i < 2; ++i)
+      if (peer_[i] == peer && now < until_[i]) return true;
+    return false;
+  }
+
+ private:
+  PeerId peer_[2]{};
+  Instant until_[2]{kLongAgo, kLongAgo};
+  int next_ = 0;
+};
+
 struct StripeUpstream {
   // kOff: not wanted, so not looked for (the parity stripe of a peer that guards no subtree).
   enum class State : std::uint8_t { kNone, kPending, kActive, kOff };
@@ -30,9 +54,7 @@ struct StripeUpstream {
   Instant orphaned_since{};            // when we last lost this stripe's parent
   PeerId moving_to{};  // evicted or climbing: subscribing here while the old parent still feeds us
   Instant evicted_at = kNever;  // the old parent evicted us: it feeds us only for a grace period
-  // The parent we just left: what it had already sent is still on its way, and is no lie.
-  PeerId former_parent{};
-  Instant former_until = kLongAgo;
+  FormerParents former;
   int late_streak = 0;
 };
 
