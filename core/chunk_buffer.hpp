@@ -15,8 +15,9 @@ namespace potok {
 
 class ChunkBuffer {
  public:
-  // `window` is rounded up to a power of two.
-  explicit ChunkBuffer(std::size_t window = 128);
+  // `window` is rounded up to a power of two. The default holds 10 s of the default stream
+  // (256 sequence numbers at 20 chunks and 5 a row of parity a second): more than max_delay.
+  explicit ChunkBuffer(std::size_t window = 256);
 
   enum class Insert { kNew, kDuplicate, kTooOld };
   Insert insert(ChunkPtr chunk);

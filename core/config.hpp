@@ -26,7 +26,7 @@ struct Tuning {
   Duration child_timeout = ms(3000);    // a child heard nothing from for this long is gone
   Duration source_child_timeout = ms(1500);  // ...of the source, which pings its children (failure-handling.md)
   Duration orphan_reserve = ms(2000);   // the source keeps a lost child's place for its orphans
-  int late_streak_limit = 3;            // chunks in a row that missed our deadline via one parent
+  int late_streak_limit = 6;            // chunks in a row (1.2 s of a stripe) that missed our deadline via one parent
   Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it
   Duration playout_margin = ms(150);    // jitter room above the slowest stripe's arrival delay
   Duration repair_room = ms(250);       // extra room so a missing chunk can still be repaired
@@ -48,7 +48,7 @@ struct Tuning {
   Duration climb_gain = ms(150);        // ...and moves only if it saves at least this much
   int candidates_per_answer = 12;
   Duration candidate_query_interval = ms(1000);
-  int backfill_limit = 12;              // chunks a new parent sends from its buffer
+  int backfill_limit = 24;              // chunks a new parent sends from its buffer (1.2 s)
   int candidate_pool_limit = 24;
   int forgery_limit = 3;                // forged chunks from one peer before we cut it off
   // Parity for guards only (docs/parity.md): a relay with children this near the source in

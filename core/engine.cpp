@@ -7,7 +7,7 @@
 namespace potok {
 
 namespace {
-constexpr std::size_t kMaxPendingPerLink = 64;
+constexpr std::size_t kMaxPendingPerLink = 128;
 constexpr Duration kMembershipExpiry = ms(16000);
 // A joiner subscribes to a relay it was handed about 3 round trips after the Welcome left, and
 // the relay's next report (at most a second after its offer changes) then shows it.

@@ -12,7 +12,7 @@ namespace {
 // if that is more: a burst adds at most this much queueing to our uplink. Six chunks bring a
 // joiner a parent's share of its first group in one go: with two, the newer chunks were cut,
 // and the joiner waited for the next keyframe to arrive live (docs/performance-history-27.md).
-constexpr double kBackfillBurstChunks = 6;
+constexpr double kBackfillBurstChunks = 12;
 constexpr double kBackfillBurstSeconds = 0.05;
 }
 

@@ -9,7 +9,7 @@
 namespace potok {
 
 namespace {
-constexpr std::uint64_t kWelcomeGroupScan = 64;  // chunks back from the newest: a few groups
+constexpr std::uint64_t kWelcomeGroupScan = 128;  // chunks back from the newest: a few groups (5 s)
 }
 
 void Engine::start_source() {

@@ -10,8 +10,8 @@ namespace potok {
 
 namespace {
 constexpr Duration kRepairRetryAfter = ms(300);
-constexpr std::uint64_t kScanLimit = 64;  // never walk more of the window than this per input
-constexpr std::uint64_t kMaxAhead = 256;  // chunks beyond the newest we know: a lie, not news
+constexpr std::uint64_t kScanLimit = 128;  // never walk more of the window than this per input
+constexpr std::uint64_t kMaxAhead = 512;  // chunks beyond the newest we know: a lie, not news
 }  // namespace
 
 std::int64_t Engine::estimated_capture_us(ChunkSeq seq) const {

@@ -17,8 +17,11 @@ using Signature = std::array<std::uint8_t, 64>;  // Ed25519, filled by the sourc
 // Fixed for the life of a stream; announced by the bootstrap in Welcome.
 struct StreamParams {
   std::uint8_t stripe_count = 4;
-  Duration chunk_duration = ms(100);
-  std::uint16_t chunks_per_group = 10;
+  // Every hop stores and forwards whole chunks (a relay verifies before it passes one on), so
+  // a hop costs a chunk's transmission per child ahead in the queue; 50 ms chunks have lower
+  // latency than 100 ms ones, and better continuity (docs/performance.md, session 32).
+  Duration chunk_duration = ms(50);
+  std::uint16_t chunks_per_group = 20;  // a 1 s GOP
   std::uint32_t bitrate_bps = 2'500'000;  // of the media: parity comes on top
   // The last stripe carries parity: chunk k*n + n-1 (n = stripe_count) is the XOR of the n-1
   // before it, made with the last of them (core/parity.hpp).

@@ -41,7 +41,7 @@ class EngineClimb : public ::testing::TestWithParam<ClimbCase> {};
 
 TEST_P(EngineClimb, TheSlowestStripeMovesToAShallowerParentOnlyIfThatSavesTheClimbGain) {
   const ClimbCase& c = GetParam();
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j(4 * p.bitrate_bps);  // a relay: only relays climb
   const std::uint64_t seq = settle_until_climb_query(j, p);
   const Duration slowest = ms(400);
@@ -67,7 +67,7 @@ TEST_P(EngineClimb, TheSlowestStripeMovesToAShallowerParentOnlyIfThatSavesTheCli
 // A place heard of earlier (here in a list the relay did not climb with) may have filled since
 // with children as strong as we are: only what the bootstrap offers for the climb is asked.
 TEST(EngineClimbOffer, OnlyThePlacesOfferedForTheClimbAreAskedNotOlderCandidates) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j(4 * p.bitrate_bps);
   const PeerId heard_before{71};
   const std::uint64_t seq = settle_until_climb_query(j, p);

@@ -18,7 +18,7 @@ using namespace hand_driven;
 // stripes to catch up with the fast ones, which never happens: seen in the simulator as a peer
 // that relayed for ten minutes and never showed a picture.)
 TEST(EngineHandDriven, PlaybackStartsWhileSomeStripesLagTheOthersBySeconds) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   const Duration fast = ms(200), slow = ms(1800);  // capture -> arrival, per stripe
   Joiner j;
   const Instant t0 = at_us(10'000'000);
@@ -50,7 +50,7 @@ TEST(EngineHandDriven, PlaybackStartsWhileSomeStripesLagTheOthersBySeconds) {
 // A viewer whose parent of one stripe leaves asks its parents of the other stripes for it
 // before the bootstrap: they receive that stripe too, and the transports to them are up.
 TEST(EngineHandDriven, AnOrphanedStripeIsAskedOfTheOtherParentsFirst) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j;
   const Instant t0 = at_us(10'000'000);
   join_four_parents(j, t0, p);
@@ -74,7 +74,7 @@ TEST(EngineHandDriven, AnOrphanedStripeIsAskedOfTheOtherParentsFirst) {
 // for only 200-300 ms before their deadline; asking early took the 1k x 600 s churn run's
 // continuity from 0.977 to 0.985.)
 TEST(EngineHandDriven, AnOrphanedStripeIsRepairedOnceTheOtherStripesWouldHaveBroughtIt) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j;
   join_four_parents(j, at_us(10'000'000), p);
   // Stripe 0 arrives 650 ms after capture and the others after 200 ms (not slow enough to be
@@ -122,7 +122,7 @@ TEST(EngineHandDriven, AnOrphanedStripeIsRepairedOnceTheOtherStripesWouldHaveBro
 // pool used to pass it over for only 10 s, and in the simulator's churn runs every retry of a
 // departed peer cost an orphaned stripe a whole subscribe timeout.
 TEST(EngineHandDriven, AParentThatLeftIsNotAskedAgainOnTheNextLoss) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j;
   auto parents = join_and_play_three_seconds(j, p);
   j.muted.insert(parent_of(0));
@@ -152,7 +152,7 @@ TEST(EngineHandDriven, AParentThatLeftIsNotAskedAgainOnTheNextLoss) {
 // than the others' (a parent's uplink queue can hold one stripe's back): waiting for that one to
 // go quiet too would only delay its replacement.
 TEST(EngineHandDriven, AParentThatIsGoneLosesAllItsStripesAtOnce) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j;
   auto parents = join_and_play_three_seconds(j, p);
   // Stripe 1 moves to the parent of stripe 0, which then feeds two stripes, stripe 1 400 ms later.
@@ -183,7 +183,7 @@ TEST(EngineHandDriven, AParentThatIsGoneLosesAllItsStripesAtOnce) {
 // (news_elsewhere counted a stripe that had pushed nothing live from sequence 0, so every
 // stripe looked two turns behind the backfill, and the viewer gave the source up.)
 TEST(EngineHandDriven, AViewerThatJoinsJustBeforeASourceStallKeepsTheSource) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j;
   const Instant t0 = at_us(10'000'000);
   Welcome w = start_and_welcome(j, t0, p);
@@ -208,7 +208,7 @@ TEST(EngineHandDriven, AViewerThatJoinsJustBeforeASourceStallKeepsTheSource) {
 // next try goes to our strongest child that takes the stripe from someone else (so may hold
 // the chunk), never to a child we feed that stripe ourselves.
 TEST(EngineHandDriven, ARepairRefusedByAParentIsAskedOfAStrongChildNext) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j(4 * p.bitrate_bps);
   const std::map<std::uint8_t, PeerId> parents = join_and_play_three_seconds(j, p);
   const PeerId fed_stripe_0{50}, weak{51}, strong{52};
@@ -249,7 +249,7 @@ TEST(EngineHandDriven, ARepairRefusedByAParentIsAskedOfAStrongChildNext) {
 // the refused peer can connect to; a place it has referred once is not referred again before
 // the child reports anew.
 TEST(EngineHandDriven, AFullParentRefersARefusedPeerToAChildWithRoom) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j(4 * p.bitrate_bps);  // 14 slots: stripe 2 takes 4 children (the rotation starts at our id, 2)
   join_and_play_three_seconds(j, p);
   const StripeMask kStripe2 = 0b0100;
@@ -297,7 +297,7 @@ TEST(EngineHandDriven, AFullParentRefersARefusedPeerToAChildWithRoom) {
 // A refusal that names a child of the refusing parent sends us there next, without waiting
 // for the bootstrap.
 TEST(EngineHandDriven, ARefusedPeerSubscribesWhereTheRefusalReferredIt) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j;
   join_and_play_three_seconds(j, p);
   j.subscribed.clear();
@@ -323,7 +323,7 @@ TEST(EngineHandDriven, ARefusedPeerSubscribesWhereTheRefusalReferredIt) {
 // and only a parent deeper than that (which could be one of its descendants) refuses it. One at
 // the same depth takes it: descendants are deeper.
 TEST(EngineHandDriven, AReparentingPeerIsRefusedOnlyByParentsDeeperThanItWas) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j(4 * p.bitrate_bps);
   join_and_play_three_seconds(j, p);  // pushed with hops 2: we are at depth 2 in every stripe
   const std::vector<std::tuple<PeerId, std::uint8_t, bool>> cases = {
@@ -345,7 +345,7 @@ TEST(EngineHandDriven, AReparentingPeerIsRefusedOnlyByParentsDeeperThanItWas) {
 // subscriber never had, and a live chunk comes only down the tree, through the subscriber to
 // any of its descendants.
 TEST(EngineHandDriven, ADeeperParentThatIsAheadTakesAReparentingPeer) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j(4 * p.bitrate_bps);
   join_and_play_three_seconds(j, p);  // depth 2; the newest chunk of stripe 2 pushed live is 126
   const std::vector<std::tuple<PeerId, std::uint64_t, bool>> cases = {

@@ -17,7 +17,7 @@ using namespace hand_driven;
 // two periods, which with a 1.5 s period is the whole 3 s child timeout. The missing chunk
 // moves by 0.4 s per case, so the Wants land at different points between sweeps.
 TEST(EngineKeepalive, AParentHearsFromItsChildEveryPeriodAndAHalfWhateverElseWasSent) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   for (std::uint64_t missing = 140; missing < 180; missing += 4) {  // stripe 0, 14.0 s to 17.6 s
     SCOPED_TRACE("missing chunk " + std::to_string(missing));
     Joiner j(4 * p.bitrate_bps);  // a relay: it also sends its parents Reports

@@ -34,7 +34,7 @@ void fill_stripe2_then_displace(Joiner& j, Instant at, NatClass leaves_nat = Nat
 // A keepalive Ping keeps the child, and goes unanswered: answering each one doubled the
 // messages between children and parents outside the stream. A Ping with a nonce is answered.
 TEST(EngineRelay, AKeepaliveIsHeardButNotAnswered) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j(4 * p.bitrate_bps);
   join_and_play_three_seconds(j, p);
   const PeerId talker{50}, quiet{51};
@@ -64,7 +64,7 @@ TEST(EngineRelay, AKeepaliveIsHeardButNotAnswered) {
 // a busy relay's driver need never send, and in the simulator 10x relays then fed 44 children
 // on 36 places, their uplinks seconds behind.
 TEST(EngineRelay, AnEvictedChildIsFedForTheGraceOnlyWithoutTicks) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j(4 * p.bitrate_bps);
   const auto parents = join_and_play_three_seconds(j, p);
   const Instant t_sub = at_us(13'000'000);
@@ -99,7 +99,7 @@ class EngineEvictNat : public ::testing::TestWithParam<EvictNatCase> {};
 // the stripe lost. Otherwise it is told to look for itself (suggested 0), at once.
 TEST_P(EngineEvictNat, TheNewcomerIsSuggestedOnlyToAChildThatCanReachIt) {
   const EvictNatCase& c = GetParam();
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j(4 * p.bitrate_bps);
   join_and_play_three_seconds(j, p);
   fill_stripe2_then_displace(j, at_us(13'000'000), c.child, c.newcomer);
@@ -128,7 +128,7 @@ INSTANTIATE_TEST_SUITE_P(
 // queue behind every answer. The budget the slots leave over, which repairs used to come from,
 // answered one of these six Wants, and under churn such refusals left chunks unrepaired.
 TEST(EngineRelay, WantsAreAnsweredWhileTheUplinkHoldsLittleAndRefusedBeyond) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   const std::uint64_t cap = 2 * p.bitrate_bps;
   Joiner j(cap);
   const auto parents = join_and_play_three_seconds(j, p);

@@ -20,7 +20,7 @@ using mini::at_s;
 
 // A relay at depth 2 (its parents push with 2 hops) with a child in stripe 1.
 struct OrphanedTopRelay {
-  StreamParams p{};
+  StreamParams p = stream_of_100ms_chunks();
   Joiner j{4 * p.bitrate_bps};
   std::map<std::uint8_t, PeerId> parents;
   Instant lost_at = at_us(13'050'000);
@@ -98,7 +98,7 @@ TEST(EngineSourceChild, RefusedByTheSourceItTakesADeeperParentThatIsAhead) {
 // Further down, the depth rule alone: there are shallow places enough, and a deeper one would
 // make the stripe slower for the whole subtree.
 TEST(EngineSourceChild, ADeeperRelayOffersNoDeeperPlace) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j{4 * p.bitrate_bps};
   const auto parents = join_and_play_three_seconds(j, p, 3);
   const PeerId child{50};
@@ -112,7 +112,7 @@ TEST(EngineSourceChild, ADeeperRelayOffersNoDeeperPlace) {
 }
 
 TEST(EngineSourceChild, ALeafAtDepthTwoDoesNotTakeTheSourcesPlace) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j;  // no children: no subtree to keep together
   const auto parents = join_and_play_three_seconds(j, p);
   j.subscribed.clear();

@@ -54,14 +54,16 @@ TEST(EngineStart, WithoutTheStretchSomeJoinerWaitsForTheNextGroup) {
 // at once at the joiner's first D; while the stream is younger than that, the newest group.
 TEST(EngineStart, TheWelcomeNamesTheNewestGroupWithAKeyframeOldEnough) {
   ASSERT_EQ(Tuning{}.welcome_group_age, ms(800));
+  ASSERT_EQ(StreamParams{}.chunk_duration, ms(50));
+  ASSERT_EQ(StreamParams{}.chunks_per_group, 20);
   const struct {
     std::uint64_t newest;  // the last chunk produced before the JoinRequest
     std::uint64_t named;
-  } rows[] = {{5, 0}, {9, 0}, {15, 0}, {17, 0}, {18, 10}, {25, 10}, {28, 20}, {37, 20}, {38, 30}, {40, 30}};
+  } rows[] = {{5, 0}, {15, 0}, {16, 0}, {35, 0}, {36, 20}, {50, 20}, {55, 20}, {56, 40}, {75, 40}, {76, 60}};
   for (const auto& row : rows) {
     SCOPED_TRACE("newest chunk " + std::to_string(row.newest));
     MiniSwarmConfig config;
-    config.peers = 0;  // the source alone: groups of 10 chunks of 100 ms, keyframes at 0, 1.0 s...
+    config.peers = 0;  // the source alone: groups of 20 chunks of 50 ms, keyframes at 0, 1.0 s...
     MiniSwarm swarm(config);
     const PeerId joiner{99};
     swarm.run_until(Instant{} + static_cast<std::int64_t>(row.newest) * config.stream.chunk_duration);
@@ -91,7 +93,7 @@ namespace {
 // Started at 110, the picture would come at 15.8 s; waiting for 103 shows chunk 100 at once.
 // If 103 never comes, the wait ends when chunk 100 can no longer be shown, at about 15.08 s.
 Instant start_when_chunk_103_comes(std::optional<Instant> chunk_103_at, std::uint64_t* first_played) {
-  const StreamParams p{};
+  const StreamParams p = stream_of_100ms_chunks();
   Joiner j;
   const Instant t0 = at_us(14'100'000);
   join_four_parents(j, t0, p);

@@ -78,7 +78,7 @@ TEST(FfmpegCommand, FragmentStageCopiesVideoWhenItCanAndAlwaysEncodesAudio) {
   EXPECT_EQ(after(args, "-c:a"), "aac");
   EXPECT_FALSE(has(args, "-bsf:a"));
   EXPECT_EQ(after(args, "-movflags"), "frag_keyframe+empty_moov+default_base_moof");
-  EXPECT_EQ(after(args, "-frag_duration"), "100000");  // one chunk of the stream
+  EXPECT_EQ(after(args, "-frag_duration"), "50000");  // one chunk of the stream
   EXPECT_EQ(args.back(), "pipe:1");
 
   SourceStreams video_only{true, false, false, false, "", ""};

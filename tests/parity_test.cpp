@@ -17,7 +17,7 @@ namespace {
 using namespace parity_rows;
 
 StreamParams parity_stream() {
-  StreamParams p;
+  StreamParams p = hand_driven::stream_of_100ms_chunks();
   p.stripe_count = 5;
   p.parity = true;
   return p;

@@ -125,6 +125,16 @@ class Joiner {
   std::unique_ptr<Engine> engine_;
 };
 
+// The hand-driven tests' timelines (when each chunk is pushed, when a parent is quiet) were
+// written for 100 ms chunks, 10 to a group. The engine takes any chunk duration from the
+// Welcome, so they run on that stream rather than on the default one.
+inline StreamParams stream_of_100ms_chunks() {
+  StreamParams p;
+  p.chunk_duration = ms(100);
+  p.chunks_per_group = 10;
+  return p;
+}
+
 inline ChunkPtr chunk(std::uint64_t seq, const StreamParams& p) {
   auto c = std::make_shared<Chunk>();
   c->header.seq = ChunkSeq{seq};

@@ -40,7 +40,7 @@ namespace potok::mini {
 
 struct MiniSwarmConfig {
   int peers = 3;
-  StreamParams stream{};              // 4 stripes, 200 ms chunks, 2.5 Mbit/s
+  StreamParams stream{};              // 4 stripes, the default chunks (50 ms), 2.5 Mbit/s
   Duration latency = ms(20);          // one way, every pair
   Duration connect_timeout = ms(5000);
   Duration first_join = ms(1000);     // when peer 2 starts; the source produces from time 0

@@ -82,10 +82,10 @@ void stripes_round_robin() {
 }
 
 void chunk_size_at_nominal_bitrate() {
-  StreamParams p;  // 2.5 Mbit/s, 100 ms chunks
-  CHECK_EQ(p.chunk_bytes(), 31'250u);
+  StreamParams p;  // 2.5 Mbit/s, 50 ms chunks
+  CHECK_EQ(p.chunk_bytes(), 15'625u);
   p.bitrate_bps = 4'000'000'000u;  // the product overflows 32 bits
-  CHECK_EQ(p.chunk_bytes(), 50'000'000u);
+  CHECK_EQ(p.chunk_bytes(), 25'000'000u);
 }
 
 void nat_pairs_that_connect() {
@@ -136,7 +136,7 @@ void mini_swarm_plays_on_time() {
   mini::MiniSwarm swarm(config);
   const Instant end = at_us(10'000'000);
   swarm.run_until(end);
-  CHECK_EQ(swarm.chunks_produced(), 101u);  // at 0, 0.1, ..., 10.0 s
+  CHECK_EQ(swarm.chunks_produced(), 201u);  // at 0, 0.05, ..., 10.0 s
   for (PeerId p : swarm.peers()) {
     const mini::NodeLog& log = swarm.log(p);
     CHECK(!log.runaway);
