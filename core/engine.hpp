@@ -207,7 +207,7 @@ class Engine {
   ChunkSeq first_gap() const;  // the first chunk from the playhead on that we lack
   Instant head_deadline() const;
   // A chunk we lack that holds back the start of playback (see maybe_start_playout).
-  bool overdue(ChunkSeq seq) const;
+  bool overdue(ChunkSeq seq, bool hole) const;
   // Until then, playback waits for a first live measurement of the delay (maybe_start_playout).
   Instant measure_wait_until() const {
     return first_chunk_at_ == kNever ? kNever : first_chunk_at_ + 2 * params_.chunk_duration;

@@ -192,9 +192,14 @@ void Engine::maybe_start_playout() {
     // Everything after the keyframe must be here, except on a stripe that has no parent yet
     // (those chunks are repaired or skipped), and except what a slower stripe will still bring
     // in time: waiting for all of it to catch up with the fastest stripe would never end.
+    // Walked newest first, to know which missing chunks are holes behind a stripe's newest.
     bool complete = true;
-    for (std::uint64_t s = seq; s <= newest_seen_.value && complete; ++s)
-      complete = buffer_.has(ChunkSeq{s}) || !overdue(ChunkSeq{s});
+    StripeMask held_newer = 0;
+    for (std::uint64_t s = newest_seen_.value + 1; s-- > seq && complete;) {
+      const StripeMask bit = StripeMask{1} << params_.stripe_of(ChunkSeq{s}).value;
+      if (buffer_.has(ChunkSeq{s})) held_newer |= bit;
+      else complete = !overdue(ChunkSeq{s}, (held_newer & bit) != 0);
+    }
     if (!complete) {
       start_wait_until_ = captured + delay + config_.tuning.start_stretch + Duration{1};  // just past it
       return;
@@ -207,17 +212,20 @@ void Engine::maybe_start_playout() {
   }
 }
 
-bool Engine::overdue(ChunkSeq seq) const {
+bool Engine::overdue(ChunkSeq seq, bool hole) const {
   const StripeIndex stripe = params_.stripe_of(seq);
   const StripeUpstream& up = stripes_[stripe.value];
   if (up.state != StripeUpstream::State::kActive) return false;
-  // Any chunk we lack counts, or the player would stall at the gap right after starting;
-  // except on a stripe that is much slower than another measured one: only what it should
-  // have brought by now counts there.
+  // A hole behind what its stripe has brought counts, or the player would stall at the gap
+  // right after starting; except on a stripe that is much slower than another measured one:
+  // only what it should have brought by now counts there. So does a measured stripe's next
+  // chunk, still on its way: with 50 ms chunks the faster stripes were nearly always a chunk
+  // ahead of the slowest, whose next one was always missing, and some joiners never started.
   const Duration fastest = fastest_other_stripe(stripe);
   const bool lagging = up.delay.primed() && fastest != Duration::max() &&
                        up.delay.mean() > fastest + config_.tuning.slow_parent_gap;
-  if (!lagging) return true;
+  const bool next_on_its_way = !hole && up.delay.primed();
+  if (!lagging && !next_on_its_way) return true;
   return clock_.to_local(estimated_capture_us(seq)) + up.delay.upper() < now_;
 }
 
