@@ -130,10 +130,9 @@ TEST(EngineStart, AJoinerWhoseOldestKeyframesGroupStaysIncompleteStartsAtTheNext
 // On the default stream (50 ms chunks, a row every 200 ms), stripes 0 (the keyframes') and 2
 // come 420 and 380 ms after stripe 1, and stripe 3 40 ms after it: none lags by the 500 ms that
 // makes a stripe slow, but whenever a chunk arrives, the next chunk of stripe 0 or 2 is still
-// on its way.
-// Counting those as missing held the start back for ever (some joiners of every simulated
-// run); they are not late by their own stripe's delay, so they do not count, and D covers
-// them.
+// on its way. Counting those as missing held the start back for ever (some joiners of every
+// simulated run); they are not late by their own stripe's delay, so they do not count, and D
+// covers them.
 TEST(EngineStart, AJoinerStartsThoughItsSlowestStripesNextChunkIsAlwaysOnItsWay) {
   const StreamParams p{};
   ASSERT_EQ(p.chunk_duration, ms(50));
