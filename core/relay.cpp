@@ -9,9 +9,10 @@ namespace potok {
 
 namespace {
 // The backfill budget never saves up more than this many chunks, or this much of the spare upload
-// if that is more: a burst adds at most this much queueing to our uplink. Six chunks bring a
-// joiner a parent's share of its first group in one go: with two, the newer chunks were cut,
-// and the joiner waited for the next keyframe to arrive live (docs/performance-history-27.md).
+// if that is more: a burst adds at most this much queueing to our uplink. Twelve 50 ms chunks
+// (six of 100 ms until session 32) bring a joiner a parent's share of its first group in one
+// go: with two of 100 ms, the newer chunks were cut, and the joiner waited for the next
+// keyframe to arrive live (docs/performance-history-27.md).
 constexpr double kBackfillBurstChunks = 12;
 constexpr double kBackfillBurstSeconds = 0.05;
 }

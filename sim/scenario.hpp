@@ -20,7 +20,7 @@ struct Scenario {
   std::uint64_t seed = 1;
   bool churn = false;
 
-  // 2.5 Mbps, 100 ms chunks, 1 s groups; 4 data stripes and a parity stripe for guards
+  // 2.5 Mbps, 50 ms chunks, 1 s groups; 4 data stripes and a parity stripe for guards
   StreamParams stream = default_stream();
   std::vector<CapacityShare> capacity = {{0.20, 0}, {0.30, 1}, {0.35, 2}, {0.10, 4}, {0.05, 10}};
   double source_capacity_multiple = 4;

@@ -31,8 +31,8 @@ void add_common(std::vector<std::string>& args, const IngestOptions& options,
 }
 
 // x264 for live: a keyframe every second whatever the source does, no scene-cut keyframes (a
-// group is exactly 10 chunks of 100 ms), no B-frames or lookahead (zerolatency), and a VBV of one
-// second so a chunk's size stays near bitrate × 100 ms.
+// group is exactly 1 s, 20 chunks of about 50 ms), no B-frames or lookahead (zerolatency), and
+// a VBV of one second so a chunk's size stays near bitrate × 50 ms.
 void add_video_encode(std::vector<std::string>& args, const IngestOptions& options) {
   const std::string kbps = std::to_string(options.video_kbps) + "k";
   const std::string gop = std::to_string(options.fps);
@@ -48,7 +48,7 @@ void add_audio_encode(std::vector<std::string>& args, const IngestOptions& optio
 }
 
 // CMAF-style fragmented MP4: the moov comes first and empty (no samples), each fragment starts
-// at a keyframe or after one chunk duration of the stream (100 ms), and every packet is flushed
+// at a keyframe or after one chunk duration of the stream (50 ms), and every packet is flushed
 // to the pipe at once.
 void add_fmp4_output(std::vector<std::string>& args) {
   const std::string fragment_us = std::to_string(StreamParams{}.chunk_duration.count());

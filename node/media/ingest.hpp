@@ -1,5 +1,5 @@
 // The live ingest of `potok stream`: runs ffmpeg on the input, cuts its fragmented MP4 into
-// ~100 ms chunks and hands each one over as a MediaChunk, ready to be signed and sent.
+// ~50 ms chunks and hands each one over as a MediaChunk, ready to be signed and sent.
 //
 // Everything happens on the io_context's thread: the children's pipes are read with
 // boost::asio::posix::stream_descriptor, and all callbacks are called from that thread. Do not
