@@ -255,6 +255,9 @@ class Engine {
   bool query_outstanding_ = false;
   bool climbing_ = false;  // the outstanding query is for a climb
   Instant next_climb_at_ = kNever;
+  // When to ask the source again for a place it kept for our subtree but has not freed yet
+  // (on_subscribe_ack); kNever when we are not waiting for one.
+  Instant ask_source_again_at_ = kNever;
   Instant guard_until_ = kLongAgo;  // parity_guards: we take the parity stripe until then
   StripeMask offer_reported_ = 0;  // stripes our last report offered slots in
   std::uint16_t used_reported_ = 0;  // ...and the children we had then

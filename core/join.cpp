@@ -272,7 +272,8 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
       // names whoever took the place (refer_to_heir), or a child with room, asking again would
       // only keep us from the deeper places that are ahead of us.
       if (up.depth_before_loss == kSourceGrandchildDepth && from == config_.bootstrap && ack.referrals.empty()) {
-        retry_at = std::min(retry_at, now_ + source_sweep_period());
+        ask_source_again_at_ = now_ + source_sweep_period();
+        retry_at = std::min(retry_at, ask_source_again_at_);
         source_busy = true;
       } else if (up.depth_before_loss != 0)
         retry_at = std::min(retry_at, up.orphaned_since + config_.tuning.stall_limit);

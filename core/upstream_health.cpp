@@ -131,6 +131,12 @@ void Engine::check_upstreams() {
   const bool unassigned = std::any_of(stripes_.begin(), stripes_.end(), [](const StripeUpstream& u) {
     return u.state == StripeUpstream::State::kNone;
   });
+  // A retry the source's refusal asked for: nothing else would wake us before our next query,
+  // by when the place it kept for us may have gone to someone outside our subtree.
+  if (now_ >= ask_source_again_at_) {
+    ask_source_again_at_ = kNever;
+    changed = changed || unassigned;
+  }
   if (changed || (unassigned && now_ >= next_query_at())) {
     if (query_outstanding_ && now_ >= next_query_at()) {
       query_outstanding_ = false;  // an unanswered query does not block us forever

@@ -43,7 +43,7 @@ TEST(EngineSourceChild, ARelayAtDepthTwoWithChildrenAsksTheSourceFirst) {
   EXPECT_EQ(r.j.subscribed.size(), 1u) << "nobody else asked";
 }
 
-TEST(EngineSourceChild, AndAsksAgainSoonAfterARefusalUntilTheSourceHasRoom) {
+TEST(EngineSourceChild, AndAsksAgainASweepAfterARefusalUntilTheSourceHasRoom) {
   OrphanedTopRelay r;
   ASSERT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1);
   r.j.subscribed.clear();
@@ -57,10 +57,13 @@ TEST(EngineSourceChild, AndAsksAgainSoonAfterARefusalUntilTheSourceHasRoom) {
         r.j.feed(r.lost_at + ms(150 + round), in::Received{PeerId{peer}, SubscribeAck{0, r.stripe_1}});
   }
   EXPECT_EQ(r.j.subscribed[kBootstrap.value], 0u) << "asked the source again at once";
-  // No timer of its own: the next choice comes with the next candidate query (1 s), and by then
-  // the source is usable again (250 ms after its refusal; not at the end of the depth rule, 3 s).
-  r.j.run_timers_until(r.lost_at + ms(1300));
-  EXPECT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1) << "not asked again within 1.2 s of the refusal";
+  // Its own timer, one source sweep (250 ms) after the refusal: the source frees the place
+  // within a sweep of noticing, and keeps it for 2 s. Waiting for the next candidate query (1 s)
+  // let that window pass while our subtree dissolved (churn seed 4, session 33).
+  r.j.run_timers_until(r.lost_at + ms(340));
+  EXPECT_EQ(r.j.subscribed[kBootstrap.value], 0u) << "asked the source again before the sweep";
+  r.j.run_timers_until(r.lost_at + ms(400));
+  EXPECT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1) << "not asked again within 300 ms of the refusal";
 }
 
 // A refusal that names who took the place (another top relay of the subtree, with no room) is
