@@ -58,8 +58,9 @@ TEST(EngineSourceChild, AndAsksAgainASweepAfterARefusalUntilTheSourceHasRoom) {
   }
   EXPECT_EQ(r.j.subscribed[kBootstrap.value], 0u) << "asked the source again at once";
   // Its own timer, one source sweep (250 ms) after the refusal: the source frees the place
-  // within a sweep of noticing, and keeps it for 2 s. Waiting for the next candidate query (1 s)
-  // let that window pass while our subtree dissolved (churn seed 4, session 33).
+  // within a sweep of noticing, and keeps it for 2 s. Without it the next choice came with the
+  // next candidate query (1 s), whose list named other relays: one was taken instead, the
+  // place went outside the subtree, and a stripe stopped for 13 s (churn seed 4, session 33).
   r.j.run_timers_until(r.lost_at + ms(340));
   EXPECT_EQ(r.j.subscribed[kBootstrap.value], 0u) << "asked the source again before the sweep";
   r.j.run_timers_until(r.lost_at + ms(400));
