@@ -221,11 +221,13 @@ bool Engine::overdue(ChunkSeq seq, bool hole) const {
   // only what it should have brought by now counts there. So does a measured stripe's next
   // chunk, still on its way: with 50 ms chunks the faster stripes were nearly always a chunk
   // ahead of the slowest, whose next one was always missing, and some joiners never started.
-  const Duration fastest = fastest_other_stripe(stripe);
-  const bool lagging = up.delay.primed() && fastest != Duration::max() &&
-                       up.delay.mean() > fastest + config_.tuning.slow_parent_gap;
   const bool next_on_its_way = !hole && up.delay.primed();
-  if (!lagging && !next_on_its_way) return true;
+  if (!next_on_its_way) {
+    const Duration fastest = fastest_other_stripe(stripe);
+    const bool lagging = up.delay.primed() && fastest != Duration::max() &&
+                         up.delay.mean() > fastest + config_.tuning.slow_parent_gap;
+    if (!lagging) return true;
+  }
   return clock_.to_local(estimated_capture_us(seq)) + up.delay.upper() < now_;
 }
 
