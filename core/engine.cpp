@@ -254,7 +254,8 @@ Instant Engine::next_wake() const {
         break;
     }
   }
-  if (any_unassigned) wake = std::min(wake, std::min(next_query_at(), ask_source_again_at_));
+  if (any_unassigned) wake = std::min(wake, next_query_at());
+  wake = std::min(wake, ask_source_again_at_);
   wake = std::min(wake, head_deadline());
   if (!playout_.started() && measure_wait_until() > now_) wake = std::min(wake, measure_wait_until());
   if (!playout_.started() && start_wait_until_ > now_) wake = std::min(wake, start_wait_until_);

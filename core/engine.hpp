@@ -147,6 +147,8 @@ class Engine {
   Subscribe subscription(StripeMask stripes, std::uint8_t depth) const;
   void consider_current_parents();
   void ask_source_first();
+  void hope_for_kept_place(StripeUpstream& up, const SubscribeAck& ack);
+  void ask_source_for_kept_place();
   void lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason reason);
   void check_upstreams();
   Instant next_query_at() const;

@@ -235,6 +235,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
     StripeUpstream& up = stripes_[s];
     const StripeMask bit = StripeMask{1} << s;
     if (up.state == StripeUpstream::State::kActive && up.moving_to == from && (ack.accepted & bit)) {
+      up.heir_hope_until = kLongAgo;
       send(up.parent, Unsubscribe{bit});  // moved: release the old parent's slot at once
       remember_former_parent(up, up.parent);
       up.parent = from;
@@ -250,6 +251,7 @@ void Engine::on_subscribe_ack(PeerId from, const SubscribeAck& ack) {
     }
     if (up.moving_to == from && (ack.rejected & bit)) {
       rejected |= abandon_move(StripeIndex{s});
+      if (from == config_.bootstrap) hope_for_kept_place(up, ack);
       continue;
     }
     if (up.state != StripeUpstream::State::kPending || up.parent != from) {
@@ -376,7 +378,10 @@ void Engine::lose_parent(StripeIndex stripe, bool tell_parent, out::LossReason r
                   static_cast<std::uint8_t>(reason)});
   // The parent we had, not a later attempt that failed: by then the source may have given the
   // place away (on_subscribe_ack).
-  if (was_fed && up.depth_before_loss == kSourceGrandchildDepth && parent != config_.bootstrap) ask_source_first();
+  if (was_fed && up.depth_before_loss == kSourceGrandchildDepth && parent != config_.bootstrap) {
+    ask_source_first();
+    up.heir_hope_until = now_ + config_.tuning.stall_limit;
+  }
   // Someone else, for a while. But not instead of a source that merely lost our subscription:
   // it is where the stripe is, and for a leaf behind a WebSocket, the only place there is.
   const bool source_forgot_us = parent == config_.bootstrap && reason == out::LossReason::kSilent;
@@ -410,6 +415,38 @@ void Engine::ask_source_first() {
   info.spare_slots = std::max<std::uint16_t>(1, info.spare_slots);
   candidates_.offer(info, now_);
   if (Candidate* source = candidates_.find(config_.bootstrap)) source->unusable_until = kLongAgo;
+}
+
+void Engine::hope_for_kept_place(StripeUpstream& up, const SubscribeAck& ack) {
+  // Refused without referrals: the source has not noticed our lost parent yet, so it has not
+  // kept its place for us yet. Once it names whoever took the place, or a child with room,
+  // there is nothing left to hope for.
+  if (!ack.referrals.empty() || now_ >= up.heir_hope_until) {
+    up.heir_hope_until = kLongAgo;
+    return;
+  }
+  ask_source_again_at_ = std::min(ask_source_again_at_, now_ + source_sweep_period());
+}
+
+void Engine::ask_source_for_kept_place() {
+  // Refused by a source that had not noticed our lost parent yet, we took a place elsewhere, a
+  // deeper one, meanwhile: the stripe flows again. But the source keeps the lost child's place
+  // for a top relay of its subtree, and if every one of us has settled elsewhere, it goes to a
+  // stranger once the reserve ends, and the subtree hangs a level or more deeper for good (in
+  // a scenario test, 8 of 40 worlds). So we ask again, as a move: the current parent feeds us
+  // until the source accepts. While our new parent has not accepted us yet, we wait.
+  StripeMask move = 0;
+  bool waiting = false;
+  for (std::uint8_t s = 0; s < stripes_.size(); ++s) {
+    StripeUpstream& up = stripes_[s];
+    if (now_ >= up.heir_hope_until || up.parent == config_.bootstrap) continue;
+    if (up.state == StripeUpstream::State::kPending) waiting = true;
+    if (up.state != StripeUpstream::State::kActive || up.moving_to != PeerId{}) continue;
+    up.moving_to = config_.bootstrap;
+    move |= StripeMask{1} << s;
+  }
+  if (move) send(config_.bootstrap, subscription(move, kSourceGrandchildDepth));
+  else if (waiting) ask_source_again_at_ = now_ + source_sweep_period();
 }
 
 void Engine::remember_former_parent(StripeUpstream& up, PeerId peer) const {

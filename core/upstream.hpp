@@ -52,6 +52,9 @@ struct StripeUpstream {
   std::uint8_t depth = 0;  // hops from the source, from the last chunk
   std::uint8_t depth_before_loss = 0;  // kept while re-parenting, to refuse our own descendants
   Instant orphaned_since{};            // when we last lost this stripe's parent
+  // A top relay below a lost child of the source may move up to that child's place until then,
+  // though it has found another parent meanwhile (Engine::ask_source_for_kept_place).
+  Instant heir_hope_until = kLongAgo;
   PeerId moving_to{};  // evicted or climbing: subscribing here while the old parent still feeds us
   Instant evicted_at = kNever;  // the old parent evicted us: it feeds us only for a grace period
   FormerParents former;

@@ -136,6 +136,7 @@ void Engine::check_upstreams() {
   if (now_ >= ask_source_again_at_) {
     ask_source_again_at_ = kNever;
     changed = changed || unassigned;
+    ask_source_for_kept_place();
   }
   if (changed || (unassigned && now_ >= next_query_at())) {
     if (query_outstanding_ && now_ >= next_query_at()) {

@@ -67,6 +67,35 @@ TEST(EngineSourceChild, AndAsksAgainASweepAfterARefusalUntilTheSourceHasRoom) {
   EXPECT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1) << "not asked again within 300 ms of the refusal";
 }
 
+// Refused before the source noticed, it takes a place elsewhere at once. It still asks the
+// source again a sweep later, as a move: the interim parent feeds it until the source accepts.
+// Without this every top relay of a subtree had settled elsewhere by the time the source kept
+// the place, and it went to a stranger (the scenario test missed 8 of 40 worlds, now 2).
+TEST(EngineSourceChild, AndMovesUpToThePlaceOnceKeptThoughAnotherParentTookItMeanwhile) {
+  OrphanedTopRelay r;
+  ASSERT_EQ(r.j.subscribed[kBootstrap.value], r.stripe_1);
+  r.j.subscribed.clear();
+  r.j.feed(r.lost_at + ms(100), in::Received{kBootstrap, SubscribeAck{0, r.stripe_1}});
+  PeerId interim{};
+  for (const auto& [peer, stripes] : r.j.subscribed)
+    if (peer != kBootstrap.value && (stripes & r.stripe_1)) interim = PeerId{peer};
+  ASSERT_NE(interim, PeerId{}) << "asked nobody else after the refusal";
+  r.j.feed(r.lost_at + ms(150), in::Received{interim, SubscribeAck{r.stripe_1, 0}});
+  ASSERT_EQ(r.j.engine().upstreams().at(1).parent, interim);
+  r.j.subscriptions.clear();
+  r.j.run_timers_until(r.lost_at + ms(400));
+  ASSERT_EQ(r.j.subscriptions.size(), 1u) << "did not ask the source again";
+  EXPECT_EQ(r.j.subscriptions[0].first, kBootstrap);
+  EXPECT_EQ(r.j.subscriptions[0].second.stripes, r.stripe_1);
+  EXPECT_EQ(r.j.subscriptions[0].second.depth, 2) << "not as a top relay of the subtree";
+  EXPECT_EQ(r.j.engine().upstreams().at(1).parent, interim) << "gave up the interim parent before the move";
+  r.j.unsubscriptions.clear();
+  r.j.feed(r.lost_at + ms(450), in::Received{kBootstrap, SubscribeAck{r.stripe_1, 0}});
+  EXPECT_EQ(r.j.engine().upstreams().at(1).parent, kBootstrap);
+  ASSERT_EQ(r.j.unsubscriptions.size(), 1u);
+  EXPECT_EQ(r.j.unsubscriptions[0].first, interim) << "kept the interim parent's slot";
+}
+
 // A refusal that names who took the place (another top relay of the subtree, with no room) is
 // final: the relay asks neither the source again nor the one named.
 TEST(EngineSourceChild, ButARefusalThatNamesTheHeirIsFinal) {
