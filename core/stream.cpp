@@ -175,12 +175,16 @@ void Engine::maybe_start_playout() {
     return u.state == StripeUpstream::State::kOff || u.delay.primed() ||
            (u.state == StripeUpstream::State::kActive && measured_via(u.parent));
   });
-  const Duration delay = std::min(config_.tuning.max_delay,
-                                  target_delay() + (all_measured ? Duration{} : config_.tuning.unmeasured_margin));
+  // But D starts without the repair room, which covers a parent lost while playing: a joiner's
+  // parents have just taken it, and the room comes within a second of playing (D grows a
+  // quarter of a chunk per chunk played). Waiting it out delayed every picture by that much.
+  const Duration delay = std::clamp(target_delay() - config_.tuning.repair_room + config_.tuning.start_repair_room +
+                                        (all_measured ? Duration{} : config_.tuning.unmeasured_margin),
+                                    config_.tuning.min_delay, config_.tuning.max_delay);
   // Start at the oldest keyframe we can still show on time with everything after it in hand,
   // or up to start_stretch too late for D. Such a start shows the picture now instead of after
   // a wait of up to a group plus D, and begins that much further behind; D then glides back
-  // to its target (playbackRate 1.09), in at most 4 s for the default stretch. While the oldest
+  // to its target (playbackRate 1.09), in at most 9 s for the default stretch. While the oldest
   // such keyframe lacks chunks, we wait for them rather than start at a newer one: its picture
   // would come a group later than this one's, even if we started now.
   const std::uint64_t lo = newest_seen_.value >= buffer_.window() ? newest_seen_.value - buffer_.window() + 1 : 0;

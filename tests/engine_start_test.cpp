@@ -85,16 +85,20 @@ namespace potok::hand_driven {
 namespace {
 
 // Live chunks arrive 4 s after capture, so D is about 4.78 s at first (4 s, 3 first deviations
-// of 125 ms, the two margins): deep enough that a keyframe can still be shown (D + the 300 ms
-// stretch) when the next one arrives a group later. The joiner is welcomed at 14.1 s with the
-// group of chunk 100 (captured at 10.0 s), which can be shown until about 15.08 s. Its parents
-// backfill 100-104 but for 103, which comes late, at 15.05 s: after the next keyframe (110,
-// live at 15.0 s).
+// of 125 ms, the two margins: this test's start keeps the repair room, and its stretch is
+// 300 ms, so that chunk 100 expires between two arrivals): deep enough that a keyframe can
+// still be shown (D + the stretch) when the next one arrives a group later. The joiner is
+// welcomed at 14.1 s with the group of chunk 100 (captured at 10.0 s), which can be shown until
+// about 15.08 s. Its parents backfill 100-104 but for 103, which comes late, at 15.05 s: after
+// the next keyframe (110, live at 15.0 s).
 // Started at 110, the picture would come at 15.8 s; waiting for 103 shows chunk 100 at once.
 // If 103 never comes, the wait ends when chunk 100 can no longer be shown, at about 15.08 s.
 Instant start_when_chunk_103_comes(std::optional<Instant> chunk_103_at, std::uint64_t* first_played) {
   const StreamParams p = stream_of_100ms_chunks();
-  Joiner j;
+  Tuning tuning;
+  tuning.start_stretch = ms(300);
+  tuning.start_repair_room = tuning.repair_room;
+  Joiner j(0, tuning);
   const Instant t0 = at_us(14'100'000);
   join_four_parents(j, t0, p);
   for (std::uint64_t seq = 100; seq <= 104; ++seq)  // the parents' backfill, but for 103
@@ -146,6 +150,46 @@ TEST(EngineStart, AJoinerStartsThoughItsSlowestStripesNextChunkIsAlwaysOnItsWay)
   EXPECT_LT(j.started_at, t0 + ms(2000));
   ASSERT_FALSE(j.delivered.empty());
   for (const auto& played : j.delivered) EXPECT_LE(played.handed_at, played.play_at) << "seq " << played.seq.value;
+}
+
+// A joiner starts without the repair room, which covers a parent lost while playing: its
+// parents have just taken it. D then grows to its full target within about a second of
+// playing. Waiting the room out delayed every picture by that much (session 34: 10k x 200 s
+// with churn, startup p50 250 ms sooner).
+TEST(EngineStart, AJoinerStartsWithoutTheRepairRoomAndGrowsIntoItWhilePlaying) {
+  const StreamParams p{};
+  const Tuning defaults{};
+  ASSERT_LT(defaults.start_repair_room, defaults.repair_room);
+  struct Run {
+    Instant first_play_at = kNever;
+    Duration d_at_start{}, d_later{};
+  };
+  auto run = [&](const Tuning& tuning) {
+    Joiner j(0, tuning);
+    join_four_parents(j, at_us(5'000'000), p);
+    std::map<std::uint8_t, PeerId> parents;
+    for (std::uint8_t s = 0; s < p.stripe_count; ++s) parents[s] = parent_of(s);
+    push_live(j, p, 100, 200, parents);  // every stripe 200 ms behind the source
+    Run r;
+    EXPECT_GT(j.delivered.size(), 40u) << "never played for 2 s";
+    if (j.delivered.empty()) return r;
+    for (const auto& played : j.delivered) EXPECT_LE(played.handed_at, played.play_at) << "seq " << played.seq.value;
+    auto delay_of = [&](const Joiner::Played& played) {
+      return played.play_at - at_us(static_cast<std::int64_t>(played.seq.value) * p.chunk_duration.count());
+    };
+    r.first_play_at = j.delivered.front().play_at;
+    r.d_at_start = delay_of(j.delivered.front());
+    r.d_later = delay_of(j.delivered.back());
+    return r;
+  };
+  Tuning with_room = defaults;
+  with_room.start_repair_room = defaults.repair_room;
+  const Run now = run(defaults), before = run(with_room);
+  const Duration room_left_out = defaults.repair_room - defaults.start_repair_room;
+  EXPECT_EQ(before.d_at_start - now.d_at_start, room_left_out);
+  EXPECT_LE(now.first_play_at, before.first_play_at - room_left_out + p.chunk_duration) << "the picture came no sooner";
+  // Two seconds later D has the room either way.
+  EXPECT_EQ(now.d_later, before.d_later);
 }
 
 }  // namespace

@@ -21,8 +21,9 @@ inline PeerId parent_of(std::uint8_t stripe) { return PeerId{10u + stripe}; }
 class Joiner {
  public:
   // A leaf by default: no climbing, no children.
-  explicit Joiner(std::uint64_t upload_cap_bps = 0) {
+  explicit Joiner(std::uint64_t upload_cap_bps = 0, const Tuning& tuning = Tuning{}) {
     EngineConfig cfg;
+    cfg.tuning = tuning;
     cfg.self = kSelf;
     cfg.bootstrap = kBootstrap;
     cfg.upload_cap_bps = upload_cap_bps;
