@@ -33,7 +33,8 @@ struct Tuning {
   Duration unmeasured_margin = ms(150); // extra start delay while a stripe's delay is only announced
   Duration start_patience = ms(4000);   // wait this long for a parent on every stripe before playing
   Duration start_stretch = ms(700);     // start at a keyframe this far past D rather than wait for the next
-  Duration start_repair_room = ms(0);   // of repair_room, what D has at the start (the rest comes within 1 s)
+  Duration start_repair_room = ms(0);   // of repair_room, what D has at the start (the rest comes within 1 s)...
+  Duration start_room_floor = ms(1000); // ...unless that takes D below this: a short D keeps all of it
   Duration min_delay = ms(400);
   Duration max_delay = ms(8000);
   Duration repair_grace = ms(120);      // past the expected arrival, before asking a neighbour

@@ -72,7 +72,12 @@ void Engine::on_chunk(PeerId from, const ChunkData& data) {
   const auto asked = repairs_.find(h.seq.value);
   const bool helper = asked != repairs_.end() && asked->second.was_asked(from);
   const bool expected = from_parent || up.moving_to == from || helper;
-  const bool plausible = !seen_any_ || h.seq.value <= newest_seen_.value + kMaxAhead;
+  // Ahead by what the stream has produced since our newest chunk was captured, too: a peer
+  // that starved longer than kMaxAhead chunks (25.6 s) dropped every chunk after it for good.
+  const std::int64_t since_newest_us = clock_.known ? clock_.to_source(now_) - ref_capture_us_ : 0;
+  const std::uint64_t produced =
+      since_newest_us > 0 ? static_cast<std::uint64_t>(since_newest_us / params_.chunk_duration.count()) : 0;
+  const bool plausible = !seen_any_ || h.seq.value <= newest_seen_.value + kMaxAhead + produced;
   if (!expected || !plausible) {
     accounting_.received(from, size, chunk->payload_size(), true);
     // Races, not lies, are dropped without a report: what a parent we just left had already
@@ -178,9 +183,12 @@ void Engine::maybe_start_playout() {
   // But D starts without the repair room, which covers a parent lost while playing: a joiner's
   // parents have just taken it, and the room comes within a second of playing (D grows a
   // quarter of a chunk per chunk played). Waiting it out delayed every picture by that much.
-  const Duration delay = std::clamp(target_delay() - config_.tuning.repair_room + config_.tuning.start_repair_room +
-                                        (all_measured ? Duration{} : config_.tuning.unmeasured_margin),
-                                    config_.tuning.min_delay, config_.tuning.max_delay);
+  // Not below start_room_floor, though: a short D (a small swarm, the live node's 0.6 s) leaves
+  // a browser's player little buffer besides the room, and its first seconds stalled more often.
+  const Duration full = target_delay() + (all_measured ? Duration{} : config_.tuning.unmeasured_margin);
+  const Duration lean = full - (config_.tuning.repair_room - config_.tuning.start_repair_room);
+  const Duration delay = std::min(config_.tuning.max_delay,
+                                  std::max(lean, std::min(full, config_.tuning.start_room_floor)));
   // Start at the oldest keyframe we can still show on time with everything after it in hand,
   // or up to start_stretch too late for D. Such a start shows the picture now instead of after
   // a wait of up to a group plus D, and begins that much further behind; D then glides back

@@ -155,41 +155,76 @@ TEST(EngineStart, AJoinerStartsThoughItsSlowestStripesNextChunkIsAlwaysOnItsWay)
 // A joiner starts without the repair room, which covers a parent lost while playing: its
 // parents have just taken it. D then grows to its full target within about a second of
 // playing. Waiting the room out delayed every picture by that much (session 34: 10k x 200 s
-// with churn, startup p50 250 ms sooner).
-TEST(EngineStart, AJoinerStartsWithoutTheRepairRoomAndGrowsIntoItWhilePlaying) {
+// with churn, startup p50 250 ms sooner). A short D keeps it (Tuning::start_room_floor).
+struct StartDelays {
+  Instant first_play_at = kNever;
+  Duration at_start{}, later{};
+};
+
+StartDelays start_delays(const Tuning& tuning, int stripe_lag_ms) {
   const StreamParams p{};
+  Joiner j(0, tuning);
+  join_four_parents(j, at_us(5'000'000), p);
+  std::map<std::uint8_t, PeerId> parents;
+  std::map<std::uint8_t, int> lag;
+  for (std::uint8_t s = 0; s < p.stripe_count; ++s) {
+    parents[s] = parent_of(s);
+    lag[s] = stripe_lag_ms;
+  }
+  push_live(j, p, 100, 200, parents, {}, lag);
+  StartDelays r;
+  EXPECT_GT(j.delivered.size(), 40u) << "never played for 2 s";
+  if (j.delivered.empty()) return r;
+  for (const auto& played : j.delivered) EXPECT_LE(played.handed_at, played.play_at) << "seq " << played.seq.value;
+  auto delay_of = [&](const Joiner::Played& played) {
+    return played.play_at - at_us(static_cast<std::int64_t>(played.seq.value) * p.chunk_duration.count());
+  };
+  r.first_play_at = j.delivered.front().play_at;
+  r.at_start = delay_of(j.delivered.front());
+  r.later = delay_of(j.delivered.back());
+  return r;
+}
+
+TEST(EngineStart, AJoinerStartsWithoutTheRepairRoomAndGrowsIntoItWhilePlaying) {
   const Tuning defaults{};
   ASSERT_LT(defaults.start_repair_room, defaults.repair_room);
-  struct Run {
-    Instant first_play_at = kNever;
-    Duration d_at_start{}, d_later{};
-  };
-  auto run = [&](const Tuning& tuning) {
-    Joiner j(0, tuning);
-    join_four_parents(j, at_us(5'000'000), p);
-    std::map<std::uint8_t, PeerId> parents;
-    for (std::uint8_t s = 0; s < p.stripe_count; ++s) parents[s] = parent_of(s);
-    push_live(j, p, 100, 200, parents);  // every stripe 200 ms behind the source
-    Run r;
-    EXPECT_GT(j.delivered.size(), 40u) << "never played for 2 s";
-    if (j.delivered.empty()) return r;
-    for (const auto& played : j.delivered) EXPECT_LE(played.handed_at, played.play_at) << "seq " << played.seq.value;
-    auto delay_of = [&](const Joiner::Played& played) {
-      return played.play_at - at_us(static_cast<std::int64_t>(played.seq.value) * p.chunk_duration.count());
-    };
-    r.first_play_at = j.delivered.front().play_at;
-    r.d_at_start = delay_of(j.delivered.front());
-    r.d_later = delay_of(j.delivered.back());
-    return r;
-  };
   Tuning with_room = defaults;
   with_room.start_repair_room = defaults.repair_room;
-  const Run now = run(defaults), before = run(with_room);
+  const StartDelays now = start_delays(defaults, 1000), before = start_delays(with_room, 1000);
+  ASSERT_GT(before.at_start, defaults.start_room_floor + defaults.repair_room) << "D too short for this test";
   const Duration room_left_out = defaults.repair_room - defaults.start_repair_room;
-  EXPECT_EQ(before.d_at_start - now.d_at_start, room_left_out);
-  EXPECT_LE(now.first_play_at, before.first_play_at - room_left_out + p.chunk_duration) << "the picture came no sooner";
+  EXPECT_EQ(before.at_start - now.at_start, room_left_out);
+  EXPECT_LE(now.first_play_at, before.first_play_at - room_left_out + StreamParams{}.chunk_duration)
+      << "the picture came no sooner";
   // Two seconds later D has the room either way.
-  EXPECT_EQ(now.d_later, before.d_later);
+  EXPECT_EQ(now.later, before.later);
+}
+
+TEST(EngineStart, ButAShortDKeepsTheRoom) {
+  const Tuning defaults{};
+  Tuning with_room = defaults;
+  with_room.start_repair_room = defaults.repair_room;
+  const StartDelays now = start_delays(defaults, 200), before = start_delays(with_room, 200);
+  ASSERT_LT(before.at_start, defaults.start_room_floor);
+  EXPECT_EQ(now.at_start, before.at_start);
+}
+
+// A joiner that starved longer than the plausibility window (512 chunks, 25.6 s) took every
+// chunk after it for a lie, and never played (a 10k run, session 34). The window grows with
+// the time since the newest chunk it holds was captured.
+TEST(EngineStart, AJoinerStarvedForHalfAMinuteTakesTheLiveStreamBack) {
+  const StreamParams p{};
+  Joiner j;
+  join_four_parents(j, at_us(5'000'000), p);
+  std::map<std::uint8_t, PeerId> parents;
+  for (std::uint8_t s = 0; s < p.stripe_count; ++s) parents[s] = parent_of(s);
+  push_live(j, p, 100, 110, parents);
+  const std::uint64_t live = 110 + 600;  // 30 s later
+  const std::uint8_t stripe = p.stripe_of(ChunkSeq{live}).value;
+  j.feed(at_us(static_cast<std::int64_t>(live) * p.chunk_duration.count() + 200'000),
+         in::Received{parents.at(stripe), ChunkData{chunk(live, p), 2, false}});
+  EXPECT_EQ(j.violations, 0) << "a live chunk taken for a lie";
+  EXPECT_EQ(j.engine().upstreams().at(stripe).last_pushed.value, live);
 }
 
 }  // namespace

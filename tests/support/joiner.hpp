@@ -66,6 +66,7 @@ class Joiner {
       if (auto* e = std::get_if<out::Event>(&o)) {
         if (e->kind == out::EventKind::kPlaybackStarted) started_at = now;
         if (e->kind == out::EventKind::kChunkSkipped) ++skipped;
+        if (e->kind == out::EventKind::kProtocolViolation) ++violations;
         if (e->kind == out::EventKind::kParentSwitched) given_up.push_back({e->peer, e->detail, now});
       }
     }
@@ -91,6 +92,7 @@ class Joiner {
     Instant play_at, handed_at;
   };
   std::vector<PeerId> connects;
+  int violations = 0;  // kProtocolViolation events
   std::map<std::uint64_t, StripeMask> subscribed;
   std::vector<std::pair<PeerId, Subscribe>> subscriptions;  // every one we sent, in order
   std::vector<std::pair<PeerId, SubscribeAck>> acks;  // our answers to subscribers
