@@ -202,6 +202,7 @@ class Engine {
   Duration target_delay() const;
   // The highest measured delay among stripes that `parent` feeds us live, if any.
   std::optional<Duration> measured_via(PeerId parent) const;
+  std::uint64_t chunks_produced_since_newest() const;
   std::int64_t estimated_capture_us(ChunkSeq seq) const;
   Instant repair_trigger(ChunkSeq seq) const;
   Instant next_repair_at(ChunkSeq seq) const;

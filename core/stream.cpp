@@ -14,6 +14,11 @@ constexpr std::uint64_t kScanLimit = 128;  // never walk more of the window than
 constexpr std::uint64_t kMaxAhead = 512;  // chunks beyond the newest we know: a lie, not news
 }  // namespace
 
+std::uint64_t Engine::chunks_produced_since_newest() const {
+  const std::int64_t since_us = clock_.known ? clock_.to_source(now_) - ref_capture_us_ : 0;
+  return since_us > 0 ? static_cast<std::uint64_t>(since_us / params_.chunk_duration.count()) : 0;
+}
+
 std::int64_t Engine::estimated_capture_us(ChunkSeq seq) const {
   const std::int64_t step = params_.chunk_duration.count();
   return ref_capture_us_ + (params_.media_index(seq) - params_.media_index(newest_seen_)) * step;
@@ -74,10 +79,9 @@ void Engine::on_chunk(PeerId from, const ChunkData& data) {
   const bool expected = from_parent || up.moving_to == from || helper;
   // Ahead by what the stream has produced since our newest chunk was captured, too: a peer
   // that starved longer than kMaxAhead chunks (25.6 s) dropped every chunk after it for good.
-  const std::int64_t since_newest_us = clock_.known ? clock_.to_source(now_) - ref_capture_us_ : 0;
-  const std::uint64_t produced =
-      since_newest_us > 0 ? static_cast<std::uint64_t>(since_newest_us / params_.chunk_duration.count()) : 0;
-  const bool plausible = !seen_any_ || h.seq.value <= newest_seen_.value + kMaxAhead + produced;
+  // Worked out only past the fixed bound: nearly every chunk is within it.
+  const bool plausible = !seen_any_ || h.seq.value <= newest_seen_.value + kMaxAhead ||
+                         h.seq.value <= newest_seen_.value + kMaxAhead + chunks_produced_since_newest();
   if (!expected || !plausible) {
     accounting_.received(from, size, chunk->payload_size(), true);
     // Races, not lies, are dropped without a report: what a parent we just left had already
