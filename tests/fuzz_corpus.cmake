@@ -17,3 +17,11 @@ add_executable(fmp4_corpus_replay ${PROJECT_SOURCE_DIR}/fuzz/fmp4_fuzz.cpp
 target_include_directories(fmp4_corpus_replay PRIVATE ${PROJECT_SOURCE_DIR})
 add_test(NAME fmp4_fuzz_corpus_replay
          COMMAND fmp4_corpus_replay ${PROJECT_SOURCE_DIR}/fuzz/corpus/fmp4)
+
+# And the greeting in a WebSocket upgrade URL (fuzz/greeting_fuzz.cpp).
+add_executable(greeting_corpus_replay ${PROJECT_SOURCE_DIR}/fuzz/greeting_fuzz.cpp
+               ${PROJECT_SOURCE_DIR}/fuzz/corpus_replay_main.cpp
+               ${PROJECT_SOURCE_DIR}/node/net/link_greeting.cpp)
+target_include_directories(greeting_corpus_replay PRIVATE ${PROJECT_SOURCE_DIR})
+add_test(NAME greeting_fuzz_corpus_replay
+         COMMAND greeting_corpus_replay ${PROJECT_SOURCE_DIR}/fuzz/corpus/greeting)

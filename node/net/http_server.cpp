@@ -4,6 +4,8 @@
 #include <charconv>
 #include <optional>
 
+#include "node/net/link_greeting.hpp"
+
 namespace potok::net {
 
 namespace {
@@ -33,7 +35,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return;
     }
     http::request<http::string_body> request = parser_->release();
-    if (beast::websocket::is_upgrade(request) && request.target() == "/ws") {
+    const std::string_view target(request.target().data(), request.target().size());
+    if (beast::websocket::is_upgrade(request) && target_path(target) == "/ws") {
       stream_.expires_never();
       websocket_(std::move(stream_), std::move(request));
       return;

@@ -35,6 +35,8 @@ std::shared_ptr<WsLink> WsLink::accept(beast::tcp_stream stream, http::request<h
   auto link = std::make_shared<WsLink>(websocket::stream<beast::tcp_stream>(std::move(stream)), self, std::nullopt,
                                        std::move(callbacks));
   if (!ec) link->remote_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  const std::string_view target(request.target().data(), request.target().size());
+  link->greeting_ = parse_greeting(target, link->greeting_error_);
   link->ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   link->ws_.read_message_max(kMaxMessage);
   link->ws_.next_layer().expires_after(kHandshakeTimeout);
@@ -43,13 +45,16 @@ std::shared_ptr<WsLink> WsLink::accept(beast::tcp_stream stream, http::request<h
     // From here the WebSocket's own idle timeout (pings) watches the link, not the handshake's.
     link->ws_.next_layer().expires_never();
     link->on_transport_ready();
+    if (!link->greeting_error_.empty()) return link->close("bad greeting in the URL: " + link->greeting_error_);
+    if (link->greeting_) link->open_from_greeting();
   });
   return link;
 }
 
 std::shared_ptr<WsLink> WsLink::connect(boost::asio::io_context& io, std::string host, std::string port,
                                         std::string target, PeerId self, std::optional<PeerId> expected,
-                                        Callbacks callbacks) {
+                                        Callbacks callbacks, Bytes first_frame) {
+  if (!first_frame.empty()) target = with_greeting(target, LinkGreeting{self, std::move(first_frame)});
   auto link = std::make_shared<WsLink>(websocket::stream<beast::tcp_stream>(io), self, expected, std::move(callbacks));
   link->remote_address_ = host + ":" + port;
   auto resolver = std::make_shared<tcp::resolver>(io);
@@ -77,6 +82,16 @@ void WsLink::on_transport_ready() {
   read_next();
 }
 
+void WsLink::open_from_greeting() {
+  remote_ = greeting_->peer;
+  open_ = true;
+  preface_due_ = true;
+  if (callbacks_.on_open) callbacks_.on_open(*this, remote_);
+  if (!closed_ && !greeting_->first_frame.empty() && callbacks_.on_message)
+    callbacks_.on_message(*this, greeting_->first_frame);
+  greeting_.reset();
+}
+
 void WsLink::read_next() {
   ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
@@ -91,7 +106,12 @@ void WsLink::on_read(beast::error_code ec, std::size_t bytes) {
     read_buffer_.consume(read_buffer_.size());
     return fail("text message on a binary link");
   }
-  if (!open_) {
+  if (preface_due_) {
+    const auto remote = parse_preface(message);
+    read_buffer_.consume(read_buffer_.size());
+    if (!remote || *remote != remote_) return fail("the preface does not name the peer of the greeting");
+    preface_due_ = false;
+  } else if (!open_) {
     const auto remote = parse_preface(message);
     read_buffer_.consume(read_buffer_.size());
     if (!remote) return fail("no valid link preface");

@@ -5,6 +5,10 @@
 // every binary message is exactly one wire frame (docs/protocol.md §1). The link buffers what it
 // cannot write yet, up to a bound: a peer that does not read is cut off rather than allowed to
 // grow our memory without end.
+//
+// A dialler may name itself and its first frame in the upgrade URL (node/net/link_greeting.hpp):
+// the accepting side then opens the link as soon as the upgrade is done and hands that frame on
+// at once; the dialler's preface, when it comes, must name the same peer.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -21,6 +25,7 @@
 
 #include "core/ids.hpp"
 #include "core/stream.hpp"
+#include "node/net/link_greeting.hpp"
 
 namespace potok::net {
 
@@ -43,13 +48,15 @@ class WsLink : public std::enable_shared_from_this<WsLink> {
   static constexpr std::size_t kMaxQueuedBytes = 16 * 1024 * 1024;
   static constexpr std::size_t kMaxMessage = 64 * 1024;
 
-  // Server side: `stream` just read `request`, an upgrade to WebSocket.
+  // Server side: `stream` just read `request`, an upgrade to WebSocket. A malformed greeting in
+  // its URL closes the link, with the reason, once the upgrade is done.
   static std::shared_ptr<WsLink> accept(beast::tcp_stream stream, http::request<http::string_body> request,
                                         PeerId self, Callbacks callbacks);
   // Client side: connects to ws://host:port/target. `expected` (if set) must be the remote's id.
+  // A non-empty `first_frame` rides the upgrade URL with our PeerId, as a greeting.
   static std::shared_ptr<WsLink> connect(boost::asio::io_context& io, std::string host, std::string port,
                                          std::string target, PeerId self, std::optional<PeerId> expected,
-                                         Callbacks callbacks);
+                                         Callbacks callbacks, Bytes first_frame = {});
 
   void send(Bytes message);
   void close(const std::string& why);
@@ -63,6 +70,7 @@ class WsLink : public std::enable_shared_from_this<WsLink> {
 
  private:
   void on_transport_ready();
+  void open_from_greeting();
   void read_next();
   void on_read(beast::error_code ec, std::size_t bytes);
   void write_next();
@@ -77,6 +85,9 @@ class WsLink : public std::enable_shared_from_this<WsLink> {
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool open_ = false;
+  std::optional<LinkGreeting> greeting_;  // server side: what the upgrade URL said
+  std::string greeting_error_;
+  bool preface_due_ = false;              // opened by a greeting; the dialler's preface still to come
   bool closed_ = false;
   PeerId remote_{};
   std::string remote_address_;
