@@ -156,7 +156,7 @@ void Engine::send(PeerId to, Message message) {
     emit(out::Transmit{to, std::move(message)});
     return;
   }
-  if (inserted) emit(out::Connect{to});
+  if (inserted) emit(out::Connect{to, std::nullopt});
   if (link.pending.size() < kMaxPendingPerLink) link.pending.push_back(std::move(message));
 }
 
@@ -168,10 +168,6 @@ void Engine::on_connected(PeerId peer) {
   std::vector<Message> pending;
   pending.swap(link.pending);
   for (auto& m : pending) send(peer, std::move(m));
-  if (!is_source() && peer == config_.bootstrap && join_state_ == JoinState::kConnecting) {
-    join_state_ = JoinState::kAwaitingWelcome;
-    send_join_request();
-  }
 }
 
 void Engine::on_connect_failed(PeerId peer) {

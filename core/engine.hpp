@@ -60,7 +60,7 @@ class Engine {
   const Downstream& downstream() const { return downstream_; }
 
  private:
-  enum class JoinState : std::uint8_t { kIdle, kConnecting, kAwaitingWelcome, kJoined, kLeft };
+  enum class JoinState : std::uint8_t { kIdle, kAwaitingWelcome, kJoined, kLeft };
   struct Link {
     bool up = false;
     Instant up_since = kLongAgo;    // when the transport came up
@@ -134,6 +134,7 @@ class Engine {
   // join.cpp: bootstrap client, probing, choosing and replacing upstreams; upstream_health.cpp:
   // check_upstreams and the checks it makes (subscribe_overdue ... fastest_other_stripe)
   void start_peer();
+  JoinRequest join_request();
   void send_join_request();
   void on_welcome(const Welcome& welcome);
   void on_candidate_list(const CandidateList& list);
@@ -253,6 +254,7 @@ class Engine {
   JoinState join_state_ = JoinState::kIdle;
   Instant started_at_{};
   Instant join_sent_at_{};
+  bool join_rode_connect_ = false;  // the pending JoinRequest went out with the link's opening
   Instant next_report_at_ = kNever;
   Instant last_query_at_ = kLongAgo;
   bool query_outstanding_ = false;

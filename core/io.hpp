@@ -2,6 +2,7 @@
 // poll_output() until it answers WakeAt.
 #pragma once
 
+#include <optional>
 #include <variant>
 
 #include "core/ids.hpp"
@@ -36,7 +37,14 @@ struct Transmit {
   PeerId to{};
   Message message;
 };
-struct Connect { PeerId peer; };
+// `join`, when set, rides the link's opening (the bootstrap's WebSocket upgrade URL,
+// docs/protocol.md §1): the far side gets it as a Received right after its in::Connected, a
+// round trip before it could follow the open link. A driver must deliver it one way or the
+// other; sending it as the first frame once the link is up is the slow way.
+struct Connect {
+  PeerId peer;
+  std::optional<JoinRequest> join;
+};
 struct Disconnect { PeerId peer; };
 // Check the source's signature on a chunk that `from` sent, and answer with in::Verified.
 // Crypto lives in the driver (OpenSSL natively, WebCrypto in the browser, which is

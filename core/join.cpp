@@ -14,18 +14,27 @@ constexpr Duration kGoneFor = ms(60000);
 }  // namespace
 
 void Engine::start_peer() {
-  join_state_ = JoinState::kConnecting;
+  // The JoinRequest rides the link's opening: the Welcome comes back with the link, not a round
+  // trip after it.
+  join_state_ = JoinState::kAwaitingWelcome;
   links_.try_emplace(config_.bootstrap);
-  emit(out::Connect{config_.bootstrap});  // JoinRequest goes out once the link is up
+  join_sent_at_ = now_;
+  join_rode_connect_ = true;
+  emit(out::Connect{config_.bootstrap, join_request()});
 }
 
-void Engine::send_join_request() {
+JoinRequest Engine::join_request() {
   JoinRequest join;
   join.capacity_slots = downstream_.capacity();
   join.nat = config_.nat;
   join.coord = vivaldi_.coord();
+  return join;
+}
+
+void Engine::send_join_request() {
   join_sent_at_ = now_;
-  send(config_.bootstrap, join);
+  join_rode_connect_ = false;
+  send(config_.bootstrap, join_request());
 }
 
 Duration Engine::chunk_transfer_time() const {
@@ -44,7 +53,9 @@ void Engine::on_welcome(const Welcome& w) {
   params_ = w.params;
   have_params_ = true;
   playout_ = Playout(params_.chunk_duration);
-  const Duration rtt = now_ - join_sent_at_;
+  // A JoinRequest that rode the opening waited for the link too: a WebSocket's TCP handshake
+  // and HTTP upgrade, two round trips, the second of which carried it.
+  const Duration rtt = join_rode_connect_ ? (now_ - join_sent_at_) / 2 : now_ - join_sent_at_;
   clock_.known = true;
   clock_.offset_us = w.source_time_us + us_of(rtt) / 2 - us_of(now_);
   reset_downstream(static_cast<std::uint8_t>(config_.self.value % params_.stripe_count));

@@ -87,7 +87,10 @@ void EngineDriver::handle(Output&& o) {
     for (Bytes& frame : wire::encode(tx->message)) it->second->send(std::move(frame));
   } else if (auto* c = std::get_if<out::Connect>(&o)) {
     if (links_.count(c->peer) || dialing_.count(c->peer)) return;
-    std::shared_ptr<net::WsLink> link = callbacks_.dial ? callbacks_.dial(c->peer) : nullptr;
+    Bytes first_frame;  // a JoinRequest is one frame; one encode refuses waits for the join retry
+    if (std::vector<Bytes> frames = c->join ? wire::encode(*c->join) : std::vector<Bytes>{}; frames.size() == 1)
+      first_frame = std::move(frames.front());
+    std::shared_ptr<net::WsLink> link = callbacks_.dial ? callbacks_.dial(c->peer, std::move(first_frame)) : nullptr;
     if (link) dialing_[c->peer] = std::move(link);
     else deferred_.push_back(in::ConnectFailed{c->peer});
   } else if (auto* d = std::get_if<out::Disconnect>(&o)) {

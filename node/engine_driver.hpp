@@ -42,8 +42,10 @@ struct DriverCallbacks {
   std::function<void(const out::Event&)> on_event;
   std::function<void(const std::string&)> log;
   // Opens a link to `peer` (made with the driver's link_callbacks()), or returns null if this
-  // node cannot reach it (the source never dials; a watcher only dials the bootstrap).
-  std::function<std::shared_ptr<net::WsLink>(PeerId)> dial;
+  // node cannot reach it (the source never dials; a watcher only dials the bootstrap). A
+  // non-empty `first_frame` (the JoinRequest) must ride the link's opening: WsLink::connect's
+  // greeting.
+  std::function<std::shared_ptr<net::WsLink>(PeerId, Bytes first_frame)> dial;
 };
 
 struct PeerStats {

@@ -62,10 +62,10 @@ bool Watcher::start(std::string& error) {
   callbacks.log = [](const std::string& line) { log_line(line); };
   callbacks.on_deliver = [this](const out::Deliver& d) { on_deliver(d); };
   callbacks.on_event = [this](const out::Event& e) { on_event(e); };
-  callbacks.dial = [this](PeerId peer) -> std::shared_ptr<net::WsLink> {
+  callbacks.dial = [this](PeerId peer, Bytes first_frame) -> std::shared_ptr<net::WsLink> {
     if (peer != config_.source_peer) return nullptr;
     return net::WsLink::connect(io_, bootstrap_.host, bootstrap_.port, bootstrap_.target, driver_->engine().config().self,
-                                config_.source_peer, driver_->link_callbacks());
+                                config_.source_peer, driver_->link_callbacks(), std::move(first_frame));
   };
   driver_ = std::make_unique<EngineDriver>(io_, config, config_.stream_key, std::move(callbacks));
   driver_->start();

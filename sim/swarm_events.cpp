@@ -177,7 +177,18 @@ void Swarm::drain(Partition& p, std::uint32_t index) {
       if (to >= nodes_.size()) continue;
       const Host& a = n.host;
       const Host& b = places_[to].host;
-      if (alive_at(to, now) && can_connect(a.nat, b.nat)) {
+      if (c->join && alive_at(to, now)) {
+        // A WebSocket to the bootstrap, which every NAT lets out: the TCP handshake, then the
+        // upgrade request carrying the JoinRequest, whose answer comes with the upgrade's.
+        const std::int64_t one_way = network_.one_way_us(a, b);
+        p.queue.push(now + 4 * one_way, EventType::kConnected, index, to);
+        send_event(p, now + 3 * one_way, EventType::kConnected, to, index);
+        Message join{*c->join};
+        const std::uint64_t size = wire::wire_size(join);  // as a frame (the URL holds it in hex)
+        n.upload_bytes += size;
+        p.tally.control_bytes += size;
+        send_event(p, now + 3 * one_way, EventType::kMessage, to, index, &join);
+      } else if (alive_at(to, now) && can_connect(a.nat, b.nat)) {
         // ICE checks, DTLS and SCTP setup: about two round trips.
         const std::int64_t up = now + 2 * network_.rtt_us(a, b);
         p.queue.push(up, EventType::kConnected, index, to);

@@ -212,6 +212,26 @@ TEST(EngineStart, ButAShortDKeepsTheRoom) {
 // A joiner that starved longer than the plausibility window (512 chunks, 25.6 s) took every
 // chunk after it for a lie, and never played (a 10k run, session 34). The window grows with
 // the time since the newest chunk it holds was captured.
+// The JoinRequest rides the WebSocket's upgrade (out::Connect::join): the Welcome comes with the
+// link instead of a round trip after it. Only an unanswered one is sent again, on the link.
+TEST(EngineStart, TheJoinRequestRidesTheDialAndIsResentOnTheLinkOnlyIfUnanswered) {
+  using namespace hand_driven;
+  Joiner j(/*upload_cap_bps=*/4'000'000);
+  const Instant t0 = at_s(5);
+  j.feed(t0, in::Start{});
+  ASSERT_EQ(j.connects, std::vector<PeerId>{kBootstrap});
+  ASSERT_EQ(j.dial_joins.size(), 1u);
+  j.feed(t0 + ms(80), in::Connected{kBootstrap});
+  EXPECT_EQ(j.join_requests_sent, 0) << "the bootstrap has it already";
+  const Duration retry = Tuning{}.join_retry;
+  j.feed(t0 + retry - ms(1), in::Tick{});
+  EXPECT_EQ(j.join_requests_sent, 0);
+  j.feed(t0 + retry, in::Tick{});
+  EXPECT_EQ(j.join_requests_sent, 1) << "unanswered for join_retry: sent again on the open link";
+  EXPECT_EQ(j.dial_joins.size(), 1u);
+  EXPECT_FALSE(j.engine().status().joined);
+}
+
 TEST(EngineStart, AJoinerStarvedForHalfAMinuteTakesTheLiveStreamBack) {
   const StreamParams p{};
   Joiner j;

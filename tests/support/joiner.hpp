@@ -42,7 +42,10 @@ class Joiner {
         wake_at = wake->at;
         break;
       }
-      if (auto* c = std::get_if<out::Connect>(&o)) connects.push_back(c->peer);
+      if (auto* c = std::get_if<out::Connect>(&o)) {
+        connects.push_back(c->peer);
+        if (c->join) dial_joins.push_back(*c->join);
+      }
       if (auto* tx = std::get_if<out::Transmit>(&o)) {
         sent_to[tx->to.value].push_back(now);
         if (auto* ping = std::get_if<Ping>(&tx->message)) pings.emplace_back(tx->to, *ping);
@@ -54,6 +57,7 @@ class Joiner {
         if (auto* unsub = std::get_if<Unsubscribe>(&tx->message)) unsubscriptions.emplace_back(tx->to, *unsub);
         if (auto* evict = std::get_if<Evict>(&tx->message)) evicts.emplace_back(tx->to, *evict);
         if (std::holds_alternative<CandidateQuery>(tx->message)) ++queries;
+        if (std::holds_alternative<JoinRequest>(tx->message)) ++join_requests_sent;
         if (auto* pong = std::get_if<Pong>(&tx->message)) pongs.emplace_back(tx->to, *pong);
         if (auto* data = std::get_if<ChunkData>(&tx->message))
           sent_chunks.push_back({tx->to, data->chunk->header.seq.value, now});
@@ -92,6 +96,7 @@ class Joiner {
     Instant play_at, handed_at;
   };
   std::vector<PeerId> connects;
+  std::vector<JoinRequest> dial_joins;  // JoinRequests that rode a Connect
   int violations = 0;  // kProtocolViolation events
   std::map<std::uint64_t, StripeMask> subscribed;
   std::vector<std::pair<PeerId, Subscribe>> subscriptions;  // every one we sent, in order
@@ -110,6 +115,7 @@ class Joiner {
   Instant started_at = kNever;
   int skipped = 0;
   int queries = 0;  // CandidateQuery to the bootstrap
+  int join_requests_sent = 0;  // on an open link
   std::map<std::uint64_t, Instant> first_want;  // seq -> when it was first asked of a helper
   std::vector<std::pair<std::uint64_t, PeerId>> wants;  // every Want: seq, helper
   std::set<PeerId> muted;  // parents that answer no Ping (they are gone)

@@ -10,7 +10,10 @@
 // The world, in short:
 //  - PeerId 1 is the source (and the bootstrap); peers are 2..n+1 and join one after another.
 //  - out::Connect: both sides get in::Connected one RTT later. A connect to an unknown or
-//    crashed peer gets in::ConnectFailed after connect_timeout, as ICE would.
+//    crashed peer gets in::ConnectFailed after connect_timeout, as ICE would. One that carries
+//    a JoinRequest is a WebSocket to the bootstrap: the far side gets in::Connected and the
+//    JoinRequest after one and a half RTTs (TCP handshake, then the upgrade request), the
+//    dialler its in::Connected after two.
 //  - out::Transmit arrives as in::Received one latency later, in order (upload caps ignored).
 //  - out::Disconnect: the other side gets in::Disconnected one latency later.
 //  - out::WakeAt: an in::Tick at that time; the newest WakeAt replaces older ones.
@@ -295,7 +298,11 @@ class MiniSwarm {
       if (exists(tx->to)) schedule(now_ + config_.latency, Kind::kReceive, tx->to, self, std::move(tx->message));
       else to_strangers_.push_back(Stranger{self, tx->to, std::move(tx->message)});
     } else if (auto* c = std::get_if<out::Connect>(&o)) {
-      if (reachable(c->peer) && c->peer != self) {
+      if (reachable(c->peer) && c->peer != self && c->join) {
+        schedule(now_ + 4 * config_.latency, Kind::kConnected, self, c->peer);
+        schedule(now_ + 3 * config_.latency, Kind::kConnected, c->peer, self);
+        schedule(now_ + 3 * config_.latency, Kind::kReceive, c->peer, self, Message{*c->join});
+      } else if (reachable(c->peer) && c->peer != self) {
         const Instant up = now_ + 2 * config_.latency;
         schedule(up, Kind::kConnected, self, c->peer);
         schedule(up, Kind::kConnected, c->peer, self);

@@ -73,7 +73,7 @@ class EngineDriver {
       transmit: (lo, hi, frame) => {
         if (peerIdFromHalves(lo, hi) === this.sourceId && this.link) this.link.send(frame);
       },
-      connect: (lo, hi) => this.connect(peerIdFromHalves(lo, hi)),
+      connect: (lo, hi, join) => this.connect(peerIdFromHalves(lo, hi), join),
       disconnect: (lo, hi) => this.disconnect(peerIdFromHalves(lo, hi)),
       verify: (ticket, message, signature) => this.verify(ticket, message, signature),
       deliver: (chunk) => this.listener.onDeliver(chunk),
@@ -92,7 +92,8 @@ class EngineDriver {
     };
   }
 
-  connect(peer) {
+  // `join`: the JoinRequest frame to put in the upgrade URL (empty when the engine sends none).
+  connect(peer, join) {
     if (peer !== this.sourceId) {
       // No transport to other peers yet (WebRTC comes later). Called from within the engine's
       // drain, which queues this input until the drain is done.
@@ -104,7 +105,7 @@ class EngineDriver {
     this.listener.onLink('connecting', wait > 0 ? `retrying in ${(wait / 1000).toFixed(1)} s` : '');
     this.openTimer = setTimeout(() => {
       this.openTimer = null;
-      this.openLink();
+      this.openLink(join);
     }, wait);
   }
 
@@ -118,12 +119,13 @@ class EngineDriver {
     this.listener.onLink('disconnected', 'closed by the engine');
   }
 
-  openLink() {
+  openLink(join) {
     if (this.stopped) return;
     const link = new BootstrapLink({
       urls: this.bootstrapUrls,
       selfId: this.selfId,
       expectedId: this.sourceId,
+      join,
       handlers: {
         onOpen: (url) => {
           if (this.link !== link) return;

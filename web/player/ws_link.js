@@ -3,7 +3,9 @@
 // The first message each way is the link preface: "potok/1\0" and the sender's PeerId (u64
 // little-endian). Only after both prefaces is the link open; from then on every binary message
 // is one wire frame (docs/protocol.md §1). The bootstrap URLs from the page's config are tried in
-// order until one answers with the expected PeerId.
+// order until one answers with the expected PeerId. Our PeerId and the engine's JoinRequest ride
+// the upgrade URL (`?peer=…&join=<hex>`), so the node answers it with the upgrade: the Welcome
+// arrives a round trip sooner than if it were sent on the open link.
 
 const PREFACE_MAGIC = [0x70, 0x6f, 0x74, 0x6f, 0x6b, 0x2f, 0x31, 0x00];  // "potok/1\0"
 const PREFACE_SIZE = 16;
@@ -23,10 +25,19 @@ function parsePreface(bytes) {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(8, true);
 }
 
+// `url` with our greeting added to its query.
+function withGreeting(url, selfId, join) {
+  if (!join || join.length === 0) return url;
+  const hex = Array.from(join, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${url}${url.includes('?') ? '&' : '?'}peer=${selfId}&join=${hex}`;
+}
+
 class BootstrapLink {
   // handlers: onOpen(url), onFrame(Uint8Array), onClose({opened, reason}) (exactly once).
-  constructor({ urls, selfId, expectedId, handlers }) {
+  // join: the JoinRequest frame for the upgrade URL, or empty.
+  constructor({ urls, selfId, expectedId, join, handlers }) {
     this.urls = urls;
+    this.join = join;
     this.selfId = selfId;
     this.expectedId = expectedId;
     this.handlers = handlers;
@@ -62,7 +73,7 @@ class BootstrapLink {
     const url = this.urls[index];
     let ws;
     try {
-      ws = new WebSocket(url);
+      ws = new WebSocket(withGreeting(url, this.selfId, this.join));
     } catch (e) {
       this.failures.push(`${url}: ${e.message}`);
       this.tryUrl(index + 1);

@@ -36,8 +36,9 @@
 EM_JS(void, potok_js_transmit, (std::uint32_t lo, std::uint32_t hi, const std::uint8_t* data, std::size_t size), {
   Module.potokHandlers.transmit(lo >>> 0, hi >>> 0, HEAPU8.slice(data, data + size));
 });
-EM_JS(void, potok_js_connect, (std::uint32_t lo, std::uint32_t hi), {
-  Module.potokHandlers.connect(lo >>> 0, hi >>> 0);
+// `join` (size 0 when none) is the JoinRequest frame that rides the link's opening.
+EM_JS(void, potok_js_connect, (std::uint32_t lo, std::uint32_t hi, const std::uint8_t* join, std::size_t size), {
+  Module.potokHandlers.connect(lo >>> 0, hi >>> 0, HEAPU8.slice(join, join + size));
 });
 EM_JS(void, potok_js_disconnect, (std::uint32_t lo, std::uint32_t hi), {
   Module.potokHandlers.disconnect(lo >>> 0, hi >>> 0);
@@ -164,7 +165,11 @@ class Session {
     for (const Bytes& frame : wire::encode(t.message))
       potok_js_transmit(lo_of(t.to), hi_of(t.to), frame.data(), frame.size());
   }
-  void emit(out::Connect& c) { potok_js_connect(lo_of(c.peer), hi_of(c.peer)); }
+  void emit(out::Connect& c) {
+    std::vector<Bytes> frames = c.join ? wire::encode(*c.join) : std::vector<Bytes>{};
+    if (frames.size() != 1) frames.assign(1, Bytes{});  // none, or one encode refused: the join retry sends it
+    potok_js_connect(lo_of(c.peer), hi_of(c.peer), frames.front().data(), frames.front().size());
+  }
   void emit(out::Disconnect& d) {
     reassemblers_.erase(d.peer);
     potok_js_disconnect(lo_of(d.peer), hi_of(d.peer));
