@@ -25,6 +25,8 @@ struct Tuning {
   Duration keepalive = ms(1000);        // liveness sweep period: a child quiet toward a parent for half of it pings
   Duration child_timeout = ms(3000);    // a child heard nothing from for this long is gone
   Duration source_child_timeout = ms(1500);  // ...of the source, which pings its children (failure-handling.md)
+  // ...or this long, once a relay below it asks for the kept place (a grandchild's word)
+  Duration source_child_timeout_when_told = ms(1000);
   Duration orphan_reserve = ms(2000);   // the source keeps a lost child's place for its orphans
   int late_streak_limit = 6;            // chunks in a row (1.2 s of a stripe) that missed our deadline via one parent
   Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it

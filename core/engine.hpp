@@ -154,6 +154,8 @@ class Engine {
   void check_upstreams();
   Instant next_query_at() const;
   void keep_links_alive();  // keepalives to parents, and forget children that went silent
+  void forget_silent_child(PeerId child);
+  void drop_silent_source_child(StripeIndex stripe);  // source: told by a grandchild
   Instant subscribe_due(const StripeUpstream& up) const;
   Instant depth_rule_ends(const StripeUpstream& up) const;  // from then on, an orphan takes anyone
   void remember_former_parent(StripeUpstream& up, PeerId peer) const;

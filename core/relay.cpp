@@ -78,6 +78,7 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
       ack.rejected |= bit;
       continue;
     }
+    if (is_source() && sub.depth == kSourceGrandchildDepth) drop_silent_source_child(stripe);
     // A place one of our children left stays free for a while for the subtree it left behind,
     // whose top relays ask us first (lose_parent): a joiner or a climber that took it would
     // leave that whole share of the stripe to dissolve (docs/failure-handling.md).

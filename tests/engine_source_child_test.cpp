@@ -1,6 +1,7 @@
 // When one of the source's children vanishes (docs/failure-handling.md, "The source's
-// children"): the source notices within its 1.5 s timeout and keeps the place for the subtree
-// left behind; a relay of that subtree (at depth 2, with children) asks the source first.
+// children"): the source notices within its 1.5 s timeout (1 s once a relay below the child
+// says so) and keeps the place for the subtree left behind; a relay of that subtree (at depth
+// 2, with children) asks the source first.
 // The whole sequence at scale: tests/scenario_source_child_test.cpp.
 #include <gtest/gtest.h>
 
@@ -157,6 +158,9 @@ TEST(EngineSourceChild, ALeafAtDepthTwoDoesNotTakeTheSourcesPlace) {
 TEST(EngineSourceChild, TheSourceDropsAVanishedChildWithinTwoSecondsAndKeepsItsPlaceForTheSubtree) {
   mini::MiniSwarmConfig config;
   config.peers = 12;  // enough to fill the source's places
+  // The sweep alone: otherwise a relay below the vanished child that asks for the place takes it
+  // as soon as the source has not heard the child for a second (next test).
+  config.tuning.source_child_timeout_when_told = ms(60000);
   MiniSwarm swarm(config);
   swarm.run_until(at_s(10));
   const Downstream& children = swarm.engine(MiniSwarm::source()).downstream();
@@ -200,6 +204,55 @@ TEST(EngineSourceChild, TheSourceDropsAVanishedChildWithinTwoSecondsAndKeepsItsP
   EXPECT_EQ(answer->referrals.back().peer, top_relay);
   EXPECT_EQ(answer->referrals.back().depth, 1);
   EXPECT_EQ(answer->referrals.back().spare_slots, 0) << "named, not offered";
+}
+
+// A relay whose parent was the source's child asks for the place when that parent goes quiet.
+// The source takes its word once it has not heard from the child for a second itself
+// (Tuning::source_child_timeout_when_told), not before: a stranger's word right after the
+// crash moves nothing. The same world with the rule off keeps the child until its sweep.
+struct VanishedChildWorld {
+  PeerId gone{};
+  bool kept_after_early_word = false;
+  bool kept_after_a_second = false;
+
+  explicit VanishedChildWorld(Duration timeout_when_told) {
+    mini::MiniSwarmConfig config;
+    config.peers = 12;
+    config.tuning.source_child_timeout = ms(3000);  // the sweep drops nobody within the test
+    config.tuning.source_child_timeout_when_told = timeout_when_told;
+    MiniSwarm swarm(config);
+    swarm.run_until(at_s(10));
+    const Downstream& children = swarm.engine(MiniSwarm::source()).downstream();
+    StripeIndex stripe{};
+    for (std::uint8_t s = 0; s < children.stripe_count() && gone == PeerId{}; ++s)
+      for (const ChildLink& c : children.children(StripeIndex{s}))
+        if (!c.leaving()) {
+          gone = c.peer;
+          stripe = StripeIndex{s};
+          break;
+        }
+    if (gone == PeerId{}) return;
+    const Instant crash_at = swarm.now();
+    swarm.crash(gone);
+    const StripeMask bit = StripeMask{1} << stripe.value;
+    const PeerId early{93}, later{94};
+    swarm.connect_stranger(MiniSwarm::source(), early);
+    swarm.inject(MiniSwarm::source(), early, Subscribe{bit, ChunkSeq{}, 1, 2});
+    kept_after_early_word = children.has_child(stripe, gone);
+    swarm.run_until(crash_at + ms(1100));
+    swarm.connect_stranger(MiniSwarm::source(), later);
+    swarm.inject(MiniSwarm::source(), later, Subscribe{bit, ChunkSeq{}, 1, 2});
+    kept_after_a_second = children.has_child(stripe, gone);
+  }
+};
+
+TEST(EngineSourceChild, TheRelaysBelowAVanishedChildGetItsPlaceOnceTheSourceHasNotHeardItForASecond) {
+  const VanishedChildWorld told(Tuning{}.source_child_timeout_when_told);
+  ASSERT_NE(told.gone, PeerId{}) << "the source has no child";
+  EXPECT_TRUE(told.kept_after_early_word) << "a relay's word alone evicted a child the source still hears";
+  EXPECT_FALSE(told.kept_after_a_second) << "silent for 1.1 s, and a relay below asked: still a child";
+  const VanishedChildWorld not_told(ms(60000));
+  EXPECT_TRUE(not_told.kept_after_a_second) << "without the rule the 3 s sweep drops it, not before";
 }
 
 // The peers the source's answer to a stranger's candidate query names.
