@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "tests/support/joiner.hpp"
@@ -154,6 +156,14 @@ TEST(EngineSourceChild, ALeafAtDepthTwoDoesNotTakeTheSourcesPlace) {
   EXPECT_EQ(j.subscribed[kBootstrap.value], 0u);
 }
 
+// The first child (lowest stripe) that is not on its way out, and its stripe; no peer if none.
+std::pair<PeerId, StripeIndex> first_staying_child(const Downstream& children) {
+  for (std::uint8_t s = 0; s < children.stripe_count(); ++s)
+    for (const ChildLink& c : children.children(StripeIndex{s}))
+      if (!c.leaving()) return {c.peer, StripeIndex{s}};
+  return {PeerId{}, StripeIndex{}};
+}
+
 // The source side, in a small world: the source's child vanishes without a word.
 TEST(EngineSourceChild, TheSourceDropsAVanishedChildWithinTwoSecondsAndKeepsItsPlaceForTheSubtree) {
   mini::MiniSwarmConfig config;
@@ -164,15 +174,7 @@ TEST(EngineSourceChild, TheSourceDropsAVanishedChildWithinTwoSecondsAndKeepsItsP
   MiniSwarm swarm(config);
   swarm.run_until(at_s(10));
   const Downstream& children = swarm.engine(MiniSwarm::source()).downstream();
-  PeerId gone{};
-  StripeIndex stripe{};
-  for (std::uint8_t s = 0; s < children.stripe_count() && gone == PeerId{}; ++s)
-    for (const ChildLink& c : children.children(StripeIndex{s}))
-      if (!c.leaving()) {
-        gone = c.peer;
-        stripe = StripeIndex{s};
-        break;
-      }
+  const auto [gone, stripe] = first_staying_child(children);
   ASSERT_NE(gone, PeerId{}) << "the source has no child";
   const Instant crash_at = swarm.now();
   swarm.crash(gone);
@@ -224,13 +226,7 @@ struct VanishedChildWorld {
     swarm.run_until(at_s(10));
     const Downstream& children = swarm.engine(MiniSwarm::source()).downstream();
     StripeIndex stripe{};
-    for (std::uint8_t s = 0; s < children.stripe_count() && gone == PeerId{}; ++s)
-      for (const ChildLink& c : children.children(StripeIndex{s}))
-        if (!c.leaving()) {
-          gone = c.peer;
-          stripe = StripeIndex{s};
-          break;
-        }
+    std::tie(gone, stripe) = first_staying_child(children);
     if (gone == PeerId{}) return;
     const Instant crash_at = swarm.now();
     swarm.crash(gone);
