@@ -199,7 +199,6 @@ class Engine {
   bool takes_parity_stripe() const {
     return params_.parity && !stripes_.empty() && stripes_.back().state != StripeUpstream::State::kOff;
   }
-  std::uint64_t next_group_start(std::uint64_t seq) const;  // first group start held from seq
   bool holds_another_source_place(PeerId peer, StripeIndex stripe, StripeMask accepting) const;
   PeerId repair_helper(StripeIndex stripe, const RepairState& r) const;
   PeerId strongest_child_helper(StripeIndex stripe, const RepairState& r) const;

@@ -346,7 +346,6 @@ Subscribe Engine::subscription(StripeMask stripes, std::uint8_t depth) const {
   Subscribe sub;
   sub.stripes = stripes;
   sub.from_seq = seen_any_ ? next(newest_seen_) : group_start_;
-  sub.whole_groups = !seen_any_;  // from the Welcome's group, which begins with a keyframe
   sub.capacity_slots = downstream_.capacity();
   sub.depth = depth;
   sub.nat = config_.nat;

@@ -121,9 +121,6 @@ struct Subscribe {
   NatClass nat = NatClass::kOpen;  // whom the parent may refer us to if it refuses
   // With `depth`: a deeper parent will do if it has had a newer chunk live (0: it will not).
   ChunkSeq newest_live_seq{};
-  // The subscriber holds no chunk yet and asks from a group's first chunk: it can start only at
-  // a keyframe, so a backfill that cannot begin at from_seq should begin at the next group.
-  bool whole_groups = false;
   bool operator==(const Subscribe&) const = default;
 };
 // A parent that is full in a stripe names some of its children that have room there.

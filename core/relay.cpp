@@ -130,7 +130,6 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
   const std::uint64_t window =
       params_.seq_span(std::min<std::uint64_t>(config_.tuning.backfill_limit, params_.chunks_per_group));
   std::uint64_t first = newest_seen_.value >= window ? newest_seen_.value - window + 1 : 0;
-  if (sub.whole_groups && first > sub.from_seq.value) first = next_group_start(first);
   first = std::max(first, sub.from_seq.value);
   for (std::uint64_t seq = first; seq <= newest_seen_.value; ++seq) {
     const StripeIndex stripe = params_.stripe_of(ChunkSeq{seq});
@@ -141,21 +140,6 @@ void Engine::on_subscribe(PeerId from, const Subscribe& sub) {
     if (!take_backfill_budget(wire::wire_size(data))) break;  // the child will repair the rest
     send(from, std::move(data));
   }
-}
-
-std::uint64_t Engine::next_group_start(std::uint64_t seq) const {
-  // A joiner asked from a group we no longer hold whole: the chunks before our next keyframe
-  // would be of no use to it, as it can start only at a keyframe, and sent oldest first they
-  // held up the ones it needs (13 such chunks per joiner at the median in the standard run).
-  // By the headers, not by counting chunks: the live source's groups follow its encoder.
-  const ChunkPtr* opening = nullptr;
-  for (; seq <= newest_seen_.value; ++seq) {
-    const ChunkPtr* c = buffer_.find(ChunkSeq{seq});
-    if (!c) continue;
-    if ((*c)->header.keyframe || (opening && (*c)->header.group != (*opening)->header.group)) return seq;
-    if (!opening) opening = c;
-  }
-  return seq;  // no group begins in what we hold: nothing to send
 }
 
 bool Engine::holds_another_source_place(PeerId peer, StripeIndex stripe, StripeMask accepting) const {

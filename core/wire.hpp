@@ -21,10 +21,9 @@
 
 namespace potok::wire {
 
-// 6: Subscribe says whether the subscriber wants whole groups. 5: Welcome says who takes parity.
 // 4: Subscribe says the newest chunk it had live. 3: keepalive Pings go unanswered. 2: Subscribe
 // names its NAT, SubscribeAck refers to children.
-inline constexpr std::uint8_t kProtocolVersion = 6;
+inline constexpr std::uint8_t kProtocolVersion = 5;
 // Largest data-channel message every browser delivers intact.
 inline constexpr std::size_t kMaxWireMessage = 16 * 1024;
 inline constexpr std::size_t kMaxCandidates = 64;                  // per Welcome / CandidateList

@@ -321,7 +321,6 @@ inline void put(Writer& w, const Subscribe& m) {
   w.u8(m.depth);
   w.u8(static_cast<std::uint8_t>(m.nat));
   w.u64(m.newest_live_seq.value);
-  w.boolean(m.whole_groups);
 }
 inline void get(Reader& r, Subscribe& m) {
   m.stripes = r.u32();
@@ -330,7 +329,6 @@ inline void get(Reader& r, Subscribe& m) {
   m.depth = r.u8();
   m.nat = get_nat(r);
   m.newest_live_seq = ChunkSeq{r.u64()};
-  m.whole_groups = r.boolean();
 }
 
 inline void put(Writer& w, const SubscribeAck& m) {
@@ -378,7 +376,7 @@ constexpr std::size_t kStripeOfferSize = 6;
 constexpr std::size_t body_size(const Report& m) { return 2 + 2 + kCoordSize + 1 + kStripeOfferSize * m.stripes.size(); }
 constexpr std::size_t body_size(const Ping&) { return 4 + 8; }
 constexpr std::size_t body_size(const Pong&) { return 4 + 8 + 4 + 1 + 2 + 4 + kCoordSize; }
-constexpr std::size_t body_size(const Subscribe&) { return 4 + 8 + 2 + 1 + 1 + 8 + 1; }
+constexpr std::size_t body_size(const Subscribe&) { return 4 + 8 + 2 + 1 + 1 + 8; }
 constexpr std::size_t body_size(const SubscribeAck& m) {
   return 4 + 4 + 2 + kCandidateWireSize * m.referrals.size();
 }

@@ -14,7 +14,7 @@ import os
 import struct
 import sys
 
-VERSION = 6
+VERSION = 5
 MAX_WIRE_MESSAGE = 16 * 1024
 FRAGMENT_HEADER = 36
 SIGNATURE = 64
@@ -127,7 +127,7 @@ def main():
         "valid-report-room-count": seed(report(6, 2, (0.0, 0.0, 0.0), [(3, 250, 2, 0xFFFF)])),
         "valid-ping": seed(ping),
         "valid-pong": seed(pong(99, 123456789, 250, 3, 1, (7.0, 8.0, 9.0))),
-        "valid-subscribe": seed(frame("Subscribe", "IQHBBQB", 0b1010, 40, 3, 2, CONE, 37, 1)),
+        "valid-subscribe": seed(frame("Subscribe", "IQHBBQ", 0b1010, 40, 3, 2, CONE, 37)),
         "valid-subscribe-ack": seed(frame("SubscribeAck", "II", 0b1000, 0b0010) + candidates([])),
         "valid-subscribe-ack-referrals": seed(frame("SubscribeAck", "II", 0, 0b0010) + candidates(cs)),
         "valid-unsubscribe": seed(frame("Unsubscribe", "I", 0b0001)),

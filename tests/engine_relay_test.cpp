@@ -2,7 +2,6 @@
 // subscribe to it.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <string>
 #include <vector>
 
@@ -163,35 +162,6 @@ TEST(EngineRelay, WantsAreAnsweredWhileTheUplinkHoldsLittleAndRefusedBeyond) {
   j.feed(t + fit * transfer, in::Received{asker, Want{ChunkSeq{133}}});
   EXPECT_EQ(j.sent_chunks.back().to, asker);
   EXPECT_EQ(j.sent_chunks.back().seq, 133u);
-}
-
-// A joiner asks from the group its Welcome named, which this relay no longer holds: its backfill
-// (at most a group back from its newest, here 125-134) begins at the next group start it holds,
-// 130, since a joiner can start only at a keyframe and the chunks before it would only hold up
-// the ones it needs. A subscriber that holds chunks already (whole_groups false) gets all of it.
-TEST(EngineRelay, AJoinersBackfillBeginsAtTheNextGroupStartWhenItsOwnIsGone) {
-  const StreamParams p = stream_of_100ms_chunks();  // groups of 10: 120 and 130 open groups
-  Joiner j(4 * p.bitrate_bps);
-  const auto parents = join_and_play_three_seconds(j, p);
-  push_live(j, p, 130, 135, parents);
-  j.sent_chunks.clear();
-  const PeerId joiner{50}, catching_up{51}, joiner_in_window{52};
-  const Instant at = at_us(13'700'000);
-  auto subscribe = [&](PeerId child, std::uint64_t from_seq, bool whole_groups) {
-    j.feed(at, in::Connected{child});
-    Subscribe sub{kStripe2, ChunkSeq{from_seq}, 8, 0, NatClass::kOpen};
-    sub.whole_groups = whole_groups;
-    j.feed(at, in::Received{child, sub});
-  };
-  subscribe(joiner, 120, true);
-  subscribe(catching_up, 120, false);
-  subscribe(joiner_in_window, 130, true);
-  std::map<PeerId, std::vector<std::uint64_t>> backfill;
-  for (const Joiner::Sent& s : j.sent_chunks) backfill[s.to].push_back(s.seq);
-  // Stripe 2 of 4 is every chunk 4k + 2.
-  EXPECT_EQ(backfill[joiner], (std::vector<std::uint64_t>{130, 134})) << "not 126, of the group it cannot start";
-  EXPECT_EQ(backfill[catching_up], (std::vector<std::uint64_t>{126, 130, 134}));
-  EXPECT_EQ(backfill[joiner_in_window], (std::vector<std::uint64_t>{130, 134}));
 }
 
 }  // namespace

@@ -232,30 +232,6 @@ TEST(EngineStart, TheJoinRequestRidesTheDialAndIsResentOnTheLinkOnlyIfUnanswered
   EXPECT_FALSE(j.engine().status().joined);
 }
 
-// Until it holds a chunk, a joiner asks from the Welcome's group and for whole groups
-// (Subscribe::whole_groups): a parent that no longer holds that group's start backfills from
-// its next one. Once it holds chunks, it asks for what follows them, all of it.
-TEST(EngineStart, AJoinerAsksForWholeGroupsUntilItHoldsAChunk) {
-  using namespace hand_driven;
-  const StreamParams p = stream_of_100ms_chunks();
-  Joiner j;
-  join_four_parents(j, at_s(10), p);
-  ASSERT_EQ(j.subscriptions.size(), 4u);
-  for (const auto& [parent, sub] : j.subscriptions) {
-    EXPECT_TRUE(sub.whole_groups) << "to parent " << parent.value;
-    EXPECT_EQ(sub.from_seq, ChunkSeq{100}) << "the Welcome's group";
-  }
-  j.subscriptions.clear();
-  j.feed(at_s(10) + ms(100), in::Received{parent_of(0), ChunkData{chunk(100, p), 2, true}});
-  const PeerId heir{77};
-  j.feed(at_s(10) + ms(200), in::Received{parent_of(1), Evict{StripeMask{1} << 1, heir}});
-  j.feed(at_s(10) + ms(250), in::Connected{heir});
-  ASSERT_EQ(j.subscriptions.size(), 1u);
-  EXPECT_EQ(j.subscriptions[0].first, heir);
-  EXPECT_FALSE(j.subscriptions[0].second.whole_groups);
-  EXPECT_EQ(j.subscriptions[0].second.from_seq, ChunkSeq{101});
-}
-
 TEST(EngineStart, AJoinerStarvedForHalfAMinuteTakesTheLiveStreamBack) {
   const StreamParams p{};
   Joiner j;

@@ -94,7 +94,7 @@ inline std::vector<Sample> samples() {
       {"Ping", Ping{0xDEADBEEF, std::numeric_limits<std::int64_t>::min()}},
       {"Pong",
        Pong{7, std::numeric_limits<std::int64_t>::max(), 900, 255, 3, 0xFFFFFFFFu, NetCoord{}}},
-      {"Subscribe", Subscribe{0xF0F0F0F0, ChunkSeq{~0ULL}, 9, 2, NatClass::kSymmetric, ChunkSeq{0x0102030405060708}, true}},
+      {"Subscribe", Subscribe{0xF0F0F0F0, ChunkSeq{~0ULL}, 9, 2, NatClass::kSymmetric, ChunkSeq{0x0102030405060708}}},
       {"SubscribeAck", SubscribeAck{0b0101, 0b1010, {}}},
       {"SubscribeAckWithReferrals", SubscribeAck{0b0001, 0b0010, candidates(2)}},
       {"Unsubscribe", Unsubscribe{1u << 31}},
