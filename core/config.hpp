@@ -32,9 +32,7 @@ struct Tuning {
   Duration slow_parent_gap = ms(500);   // ...and lag our fastest stripe by this much: replace it
   Duration playout_margin = ms(150);    // jitter room above the slowest stripe's arrival delay
   Duration repair_room = ms(250);       // extra room so a missing chunk can still be repaired
-  // Extra start delay while a stripe's delay is only announced. 150 ms until session 36: with it
-  // out, startup p50 fell 50-55 ms (10k, no churn) and 60-90 ms with churn, at equal continuity.
-  Duration unmeasured_margin = ms(0);
+  Duration unmeasured_margin = ms(150); // extra start delay while a stripe's delay is only announced
   Duration start_patience = ms(4000);   // wait this long for a parent on every stripe before playing
   Duration start_stretch = ms(700);     // start at a keyframe this far past D rather than wait for the next
   Duration start_repair_room = ms(0);   // of repair_room, what D has at the start (the rest comes within 1 s)...
